@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Literal
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from simulator.distributions import Distribution, Exponential
 
@@ -31,7 +33,9 @@ SLDefinition = Literal[
     "answered_only",
 ]
 BillingUnit = Literal["fte_month", "productive_hour", "paid_hour", "handled_minute", "call"]
-BILLING_UNITS = ("fte_month", "productive_hour", "paid_hour", "handled_minute", "call")
+BILLING_UNITS: tuple[BillingUnit, ...] = (
+    "fte_month", "productive_hour", "paid_hour", "handled_minute", "call",
+)
 StaffingMethod = Literal["erlang_c", "erlang_a", "simulation"]
 Fraction = float  # documented alias: 0..1
 
@@ -51,7 +55,7 @@ def clock_to_seconds(text: str) -> int:
 
 
 def seconds_to_clock(seconds: float) -> str:
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -107,7 +111,8 @@ class RateCard(_Section):
     cost_per_hire: float = Field(default=4500.0, ge=0, description="recruiting and initial training per hire")
     overhead: Fraction = Field(default=0.12, ge=0, le=2, description="share added on direct cost")
     pricing_formula: Literal["margin", "markup"] = "margin"
-    margin: Fraction = Field(default=0.25, ge=0, lt=1, description="price = cost/(1 - margin) or cost*(1 + margin)")
+    margin: Fraction = Field(default=0.25, ge=0, lt=1,
+                             description="price = cost/(1 - margin) or cost*(1 + margin)")
     annual_escalator: Fraction = Field(default=0.03, ge=0, le=1)
     ramp_up_months: int = Field(default=1, ge=0, le=12)
     billable_hours_tolerance: Fraction | None = Field(default=None, ge=0, le=1)
@@ -130,17 +135,28 @@ class CreditMetric(_Section):
     allocation: Fraction = Field(gt=0, le=1)
 
 
+CreditMetricName = Literal["service_level", "abandon_rate", "asa"]
+
+
+def _default_credit_metrics() -> dict[CreditMetricName, CreditMetric]:
+    return {"service_level": CreditMetric(allocation=0.6), "abandon_rate": CreditMetric(allocation=0.4)}
+
+
 class Credits(_Section):
     """The service-credit regime of the master agreement (domain.md §3.5)."""
 
-    at_risk_share: Fraction = Field(default=0.10, ge=0, le=1, description="share of the monthly invoice at risk")
-    metrics: dict[Literal["service_level", "abandon_rate", "asa"], CreditMetric] = Field(
-        default_factory=lambda: {"service_level": CreditMetric(allocation=0.6),
-                                 "abandon_rate": CreditMetric(allocation=0.4)}
-    )
-    cap_share: Fraction | None = Field(default=None, ge=0, le=1, description="monthly cap; default: at-risk share")
+    at_risk_share: Fraction = Field(default=0.10, ge=0, le=1,
+                                    description="share of the monthly invoice at risk")
+    metrics: dict[CreditMetricName, CreditMetric] = Field(default_factory=_default_credit_metrics)
+    cap_share: Fraction | None = Field(default=None, ge=0, le=1,
+                                       description="monthly cap; default: at-risk share")
     earn_back: bool = False
     bonus_share: Fraction = Field(default=0.0, ge=0, le=1)
+    bonus_service_level: Fraction | None = Field(
+        default=None, gt=0, le=1,
+        description="monthly SL at or above which the bonus is paid; "
+                    "default: every credit-bearing target met",
+    )
     include_in_price: bool = True
     risk_premium: Fraction = Field(default=0.0, ge=0, le=1)
 
@@ -177,8 +193,10 @@ class Demand(_Section):
     open: str = "08:00"
     close: str = "20:00"
     days_per_month: int = Field(default=22, ge=1, le=31)
-    day_cv: Fraction = Field(default=0.0, ge=0, le=2, description="day-to-day volume coefficient of variation")
-    month_cv: Fraction = Field(default=0.0, ge=0, le=2, description="month-level volume coefficient of variation")
+    day_cv: Fraction = Field(default=0.0, ge=0, le=2,
+                             description="day-to-day volume coefficient of variation")
+    month_cv: Fraction = Field(default=0.0, ge=0, le=2,
+                               description="month-level volume coefficient of variation")
 
     @field_validator("open", "close")
     @classmethod
@@ -289,6 +307,13 @@ class Scenario(_Section):
     staffing: Staffing = Staffing()
     simulation: Simulation = Simulation()
 
+    # Set by the loader (simulator.scenario.loader); not fields, so they take no part in validation.
+    _provenance: dict[str, str] | None = PrivateAttr(default=None)
+    _renegotiation: tuple[str, ...] = PrivateAttr(default=())
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
+    _source_path: Path | None = PrivateAttr(default=None)
+    _resolution: Any = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         n = self.interval_count
@@ -329,7 +354,8 @@ class Scenario(_Section):
 
     @property
     def interval_starts(self) -> list[str]:
-        return [seconds_to_clock(self.open_seconds + i * self.interval_seconds) for i in range(self.interval_count)]
+        return [seconds_to_clock(self.open_seconds + i * self.interval_seconds)
+                for i in range(self.interval_count)]
 
     @property
     def calls_per_interval(self) -> np.ndarray:
@@ -337,7 +363,7 @@ class Scenario(_Section):
         d = self.demand
         if d.calls_per_interval is not None:
             return np.asarray(d.calls_per_interval, dtype=float)
-        assert d.calls_per_day is not None and d.profile is not None or d.calls_per_day is not None
+        assert d.calls_per_day is not None
         weights = np.asarray(d.profile if d.profile is not None else [1.0] * self.interval_count, dtype=float)
         return d.calls_per_day * weights / weights.sum()
 
@@ -359,3 +385,55 @@ class Scenario(_Section):
     @property
     def patience_seconds(self) -> float | None:
         return None if self.patience is None else self.patience.mean_seconds
+
+    # -- where the values came from (set by the loader) ---------------------------------------------------
+    @property
+    def provenance(self) -> dict[str, str]:
+        """Source of every resolved leaf value, by dotted field path.
+
+        ``"<file>: <key path>"`` for a value from a file, ``"tier <name> (<master file>)"`` for a tier's
+        targets, ``"--set"`` for a command-line override, ``"code"`` (or the label given to
+        :meth:`with_changes`) for a change made in code, ``"default"`` for a model default. Lists are one
+        leaf; a distribution's keys are leaves (``handling.talk.mean``).
+        """
+        if self._provenance is None:
+            from simulator.scenario.loader import code_provenance
+
+            return code_provenance(self)
+        return dict(self._provenance)
+
+    @property
+    def renegotiation(self) -> tuple[str, ...]:
+        """Field paths locked by the master agreement whose resolved value differs from the master's."""
+        return self._renegotiation
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One message per renegotiated field (the CLI prints them on stderr)."""
+        return self._warnings
+
+    @property
+    def source_path(self) -> Path | None:
+        """The project file this scenario was loaded from (None when built in code)."""
+        return self._source_path
+
+    def with_changes(self, changes: Mapping[str, Any], label: str = "code") -> Scenario:
+        """A new validated scenario with ``changes`` merged on top; this one is left untouched.
+
+        Parameters
+        ----------
+        changes : mapping of str to Any
+            Dotted field path → value, merged like ``--set``: ``{"sla.service_level": 0.9}``,
+            ``{"patience.mean": 200}``, ``{"tier": "gold"}``,
+            ``{"handling.talk": Lognormal(mean=300, cv=1)}``.
+        label : str
+            The provenance recorded for the changed values.
+
+        Raises
+        ------
+        simulator.errors.ScenarioError
+            With ``source=label`` when a path is unknown or a value is invalid.
+        """
+        from simulator.scenario.loader import apply_changes
+
+        return apply_changes(self, changes, label)

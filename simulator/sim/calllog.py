@@ -78,6 +78,8 @@ class SimulationResult:
 
     ``staffed_seconds[d, i]`` is the agent-seconds logged in during interval ``i`` of day ``d`` (agents
     finishing a call past the end of their shift are counted until they leave).
+    ``dropped_attempts`` counts repeat calls and redials that would have come back after the last simulated
+    day's closing and are therefore not in the log.
     """
 
     log: CallLog
@@ -87,3 +89,4 @@ class SimulationResult:
     interval_seconds: float  # [s]
     interval_count: int
     days: int
+    dropped_attempts: int = 0  # repeats/redials meant for after the last day's closing [count]

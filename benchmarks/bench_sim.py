@@ -1,0 +1,209 @@
+"""Speed and memory of the simulation engine, against baselines measured in the same run.
+
+The case is the issue's M/M/N+M centre: 2 calls/s, AHT 240 s (exponential), 500 agents, exponential
+patience with mean 120 s. Printed: calls simulated per second by
+
+* callsim's simpy engine (``simulate(..., engine="simpy")``),
+* callsim's fast path (``engine="fast"``, what ``"auto"`` picks here),
+* an idiomatic simpy model written below (one process per call, ``request | env.timeout(patience)``),
+  given its random numbers pre-drawn with numpy (which only flatters it),
+* Ciw, if it is installed (``pip install callsim[bench]``); skipped with a message otherwise (counted:
+  the records of calls served or reneged by the end of the horizon),
+
+each the best of 5 rounds (2 with ``--quick``) that take turns, since the machine may be shared, with the
+ratios to the idiomatic model. Every rate counts the whole job: drawing the random numbers, simulating,
+and (for callsim) building the call log.
+
+Then the peak memory of a simulated month of about one million calls (22 days of 12 hours, a day-shaped
+profile, lognormal talk, time-varying staffing) with its full call log, measured with tracemalloc (the
+Python heap, numpy arrays included) and, in a fresh process, as the peak resident set (VmHWM; the
+interpreter and libraries included, their share printed beside it).
+
+Run: ``python benchmarks/bench_sim.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulator.distributions import Exponential, Lognormal
+from simulator.sim import CentreModel, simulate
+
+RATE = 2.0  # calls/s
+AHT = 240.0  # s
+AGENTS = 500
+PATIENCE = 120.0  # s
+
+
+def idiomatic_simpy(hours: float, seed: int) -> int:
+    """The textbook simpy model: a Resource of agents, one process per call, reneging by ``req | timeout``."""
+    rng = np.random.default_rng(seed)
+    horizon = hours * 3600.0
+    count = int(rng.poisson(RATE * horizon))
+    arrivals = np.sort(rng.random(count) * horizon).tolist()
+    patience = rng.exponential(PATIENCE, count).tolist()
+    service = rng.exponential(AHT, count).tolist()
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=AGENTS)
+    waits: list[float] = []
+    abandons: list[float] = []
+
+    def call(env: simpy.Environment, patience: float, service: float):  # type: ignore[no-untyped-def]
+        arrived = env.now
+        with agents.request() as request:
+            result = yield request | env.timeout(patience)
+            if request in result:
+                waits.append(env.now - arrived)
+                yield env.timeout(service)
+            else:
+                abandons.append(env.now)
+
+    def source(env: simpy.Environment):  # type: ignore[no-untyped-def]
+        previous = 0.0
+        for when, p, s in zip(arrivals, patience, service, strict=True):
+            yield env.timeout(when - previous)
+            previous = when
+            env.process(call(env, p, s))
+
+    env.process(source(env))
+    env.run()
+    assert len(waits) + len(abandons) == count
+    return count
+
+
+def ciw_model(hours: float, seed: int) -> int:
+    """The same centre in Ciw (reneging with exponential patience)."""
+    import ciw  # type: ignore[import-not-found]
+
+    ciw.seed(seed)
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=RATE)],
+        service_distributions=[ciw.dists.Exponential(rate=1 / AHT)],
+        number_of_servers=[AGENTS],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1 / PATIENCE)],
+    )
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_time(hours * 3600.0)
+    return len(sim.get_all_records())
+
+
+def callsim(engine: str) -> Callable[[float, int], int]:
+    def run(hours: float, seed: int) -> int:
+        model = CentreModel.stationary(RATE * 3600, AHT, AGENTS, hours, patience_seconds=PATIENCE)
+        return len(simulate(model, seed=seed, engine=engine).log)  # type: ignore[arg-type]
+
+    return run
+
+
+def rates(contenders: dict[str, tuple[Callable[[float, int], int], float]], repeats: int) -> dict[str, float]:
+    """Best calls per second of each contender (run, hours) over rounds that take turns, so that load from
+    other processes on a shared machine falls on all of them alike."""
+    best = dict.fromkeys(contenders, 0.0)
+    for seed in range(repeats):
+        for name, (run, hours) in contenders.items():
+            start = time.perf_counter()
+            calls = run(hours, seed)
+            best[name] = max(best[name], calls / (time.perf_counter() - start))
+    return best
+
+
+def month_model() -> CentreModel:
+    """About one million calls over 22 days of 12 hours, a day-shaped profile and staffing to match."""
+    n = 24  # 30-minute intervals, 08:00-20:00
+    shape = np.sin(np.linspace(0.15, np.pi - 0.15, n)) ** 1.5
+    calls_per_day = 1_000_000 / 22
+    rate = calls_per_day * shape / shape.sum() / 1800.0
+    load = rate * AHT
+    agents = np.ceil(load + 1.0 * np.sqrt(load) + 1).astype(int)
+    return CentreModel(day_seconds=86400.0, open_seconds=8 * 3600.0, interval_seconds=1800.0,
+                       interval_count=n, days=22, arrival_rate=rate, agents=agents,
+                       talk=Lognormal(mean=AHT, cv=0.8), patience=Exponential(mean=PATIENCE),
+                       day_cv=0.05, month_cv=0.03)
+
+
+def month_peak_tracemalloc() -> tuple[int, float, float]:
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = simulate(month_model(), seed=0)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return len(result.log), peak / 2**20, seconds
+
+
+def month_peak_rss() -> dict[str, float]:
+    """Run the month in a fresh process (this script with ``--month-only``): its peak resident set size."""
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--month-only"], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover - not Linux
+
+
+def month_only() -> None:
+    base = _peak_rss_mib()
+    start = time.perf_counter()
+    log = simulate(month_model(), seed=0).log
+    seconds = time.perf_counter() - start
+    print(json.dumps({"calls": len(log), "base_mb": base, "peak_mb": _peak_rss_mib(), "seconds": seconds}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (noisier figures)")
+    parser.add_argument("--month-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.month_only:
+        month_only()
+        return
+    repeats = 2 if args.quick else 5
+    idiomatic_hours, engine_hours, fast_hours = (1.0, 2.0, 12.0) if args.quick else (2.0, 4.0, 24.0)
+
+    print(f"M/M/N+M: {RATE:g} calls/s, AHT {AHT:g} s, {AGENTS} agents, patience {PATIENCE:g} s (exponential)")
+    baseline_name = "idiomatic simpy (request | timeout)"
+    contenders = {
+        baseline_name: (idiomatic_simpy, idiomatic_hours),
+        "callsim simpy engine": (callsim("simpy"), engine_hours),
+        "callsim fast path": (callsim("fast"), fast_hours),
+    }
+    try:
+        import ciw  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        print("Ciw is not installed (pip install 'callsim[bench]'): skipping it")
+    else:
+        contenders["Ciw"] = (ciw_model, idiomatic_hours / 2)
+    measured = rates(contenders, repeats)
+    baseline = measured[baseline_name]
+    for name, value in measured.items():
+        print(f"  {name:40s} {value:12,.0f} calls/s   {value / baseline:7.1f} x idiomatic simpy")
+
+    calls, peak, _ = month_peak_tracemalloc()
+    print(f"month of {calls:,} calls with its call log: peak {peak:.0f} MiB traced (tracemalloc)")
+    rss = month_peak_rss()
+    print(f"  same in a fresh process: peak RSS {rss['peak_mb']:.0f} MiB "
+          f"({rss['base_mb']:.0f} MiB before simulating: interpreter and libraries); "
+          f"simulated in {rss['seconds']:.1f} s ({rss['calls'] / rss['seconds']:,.0f} calls/s, auto engine)")
+    print(f"  target < 300 MiB: {'met' if max(peak, rss['peak_mb']) < 300 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

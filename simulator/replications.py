@@ -104,6 +104,19 @@ def _estimates(matrix: np.ndarray, confidence: float = CONFIDENCE) -> list[Estim
     return out
 
 
+def _within_range(name: str, estimate: Estimate) -> Estimate:
+    """Clip a confidence interval to the values the metric can take: every metric is >= 0 (counts, durations,
+    fractions), and fractions are <= 1. A Student-t interval over few replications can stray outside; a report
+    must never show a negative wait or a probability above 1."""
+    upper = 1.0 if name in _FRACTIONS or name.startswith("service_level") else math.inf
+    low = min(max(estimate.ci_low, 0.0), upper) if math.isfinite(estimate.ci_low) else estimate.ci_low
+    high = min(max(estimate.ci_high, 0.0), upper) if math.isfinite(estimate.ci_high) else estimate.ci_high
+    return Estimate(mean=estimate.mean, ci_low=low, ci_high=high, n=estimate.n)
+
+
+_FRACTIONS = frozenset({"wait_probability", "abandon_rate", "abandon_rate_excluding_short", "occupancy"})
+
+
 @dataclass(frozen=True)
 class AttainmentSummary:
     """How often the service-level target is met, over replications.
@@ -346,7 +359,7 @@ def _summarise(samples: Sequence[_Sample], *, seed: int, threshold_seconds: floa
     names = METRIC_NAMES
 
     def by_name(estimates: Sequence[Estimate]) -> dict[str, Estimate]:
-        return dict(zip(names, estimates, strict=True))
+        return {name: _within_range(name, e) for name, e in zip(names, estimates, strict=True)}
 
     totals = np.stack([s.total for s in samples])  # (R, M)
     per_interval = np.stack([s.intervals for s in samples])  # (R, intervals, M)

@@ -10,8 +10,13 @@ Conventions (documented once, used everywhere):
 * A staffing change happens at each interval edge. At closing nothing changes: the agents of the last
   interval stay until the queue and the IVR are empty (or, if that never happens before the next opening,
   the next day's staffing takes over at the opening).
-* A repeat call or redial whose intended instant falls while the centre is closed arrives at the next
-  opening instead; one intended after the last day's closing is dropped (and counted).
+* A repeat call or redial whose intended instant falls while the centre is closed arrives during the next
+  day's opening hours instead, at the same *share* of that day's expected volume as the share of the night
+  that had passed: an attempt meant for a third of the way through the night arrives when a third of the
+  next day's calls (by the intraday profile) have arrived. Callers who found the line closed call back when
+  others do, not all at the opening second (which would be a mass arrival no real queue sees). The rule is
+  deterministic, so both engines apply it identically. One intended after the last day's closing is dropped
+  (and counted).
 """
 
 from __future__ import annotations
@@ -65,6 +70,12 @@ class Timeline:
         self.bin_starts = edges[:, :n].reshape(-1).copy()  # start of each bin (d, i), in time order
         self._opens_list: list[float] = self.opens.tolist()
         self._closes_list: list[float] = self.closes.tolist()
+        rates = np.asarray(model.arrival_rate, dtype=float)
+        total = float(rates.sum())
+        weights = rates / total if total > 0 else np.full(n, 1.0 / n)
+        # Cumulative share of the day's expected volume at each interval edge.
+        self._volume_edges = np.concatenate(([0.0], np.cumsum(weights)))
+        self._volume_edges[-1] = 1.0
 
     # -- staffing plan ------------------------------------------------------------------------------------
     def plan(self) -> list[Change]:
@@ -114,7 +125,20 @@ class Timeline:
             return opens[0]
         if intended < closes[d]:
             return intended
-        return opens[d + 1] if d + 1 < len(opens) else None
+        if d + 1 >= len(opens):
+            return None
+        night = opens[d + 1] - closes[d]
+        share = (intended - closes[d]) / night if night > 0 else 0.0
+        return opens[d + 1] + self.time_at_volume_share(share)
+
+    def time_at_volume_share(self, share: float) -> float:
+        """Seconds after opening by which ``share`` of a day's expected calls have arrived (profile-shaped)."""
+        edges = self._volume_edges
+        i = int(np.searchsorted(edges, share, side="right")) - 1
+        i = min(max(i, 0), self.model.interval_count - 1)
+        width = edges[i + 1] - edges[i]
+        within = (share - edges[i]) / width if width > 0 else 0.0
+        return (i + min(max(within, 0.0), 1.0)) * self.model.interval_seconds
 
     # -- agent time -----------------------------------------------------------------------------------------
     def staffed_seconds(self, logins: np.ndarray, login_counts: np.ndarray,

@@ -144,7 +144,7 @@ def test_ivr_outcomes_and_ring_time(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_repeat_calls_and_redials_are_marked_and_deferred_to_the_opening(engine: str) -> None:
+def test_repeat_calls_and_redials_are_marked_and_deferred_into_the_next_day(engine: str) -> None:
     # Two days, open [0, 500) of each 1000 s day, one agent. Later attempts follow the model: talk 40 s,
     # infinitely patient, never come back (fcr = 1, no redials).
     model = tiny([1], interval=500.0, days=2, talk=Deterministic(mean=40.0))
@@ -161,8 +161,10 @@ def test_repeat_calls_and_redials_are_marked_and_deferred_to_the_opening(engine:
         (10.0, 1, "answered", 10.0),
         (130.0, 2, "answered", 130.0),  # A's repeat: hang-up at 30, back 100 s later
         (400.0, 1, "answered", 400.0),
-        (1000.0, 2, "answered", 1000.0),  # B's repeat meant for 650, while closed: arrives at the opening
         (1100.0, 1, "answered", 1100.0),  # C's repeat would come at 1710, after the last closing: dropped
+        # B's repeat meant for 650, 30 % through the night [500, 1000): arrives when 30 % of day 1's (flat)
+        # volume has arrived, 1000 + 0.3 × 500.
+        (1150.0, 2, "answered", 1150.0),
         (1195.0, 1, "answered", 1195.0),
         (1200.0, 1, "abandoned", pytest.approx(NAN, nan_ok=True)),  # D gives up at 1205 ...
         (1215.0, 2, "answered", 1295.0),  # ... and redials 10 s later, answered when E's call ends

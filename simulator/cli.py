@@ -1,0 +1,704 @@
+"""The ``callsim`` command line: thin commands that parse, call one library function and render.
+
+This is the only module that prints, exits or writes files the user names. Every error, including option
+parsing errors, becomes one line on stderr (``error: <source>: <field>: <message> (got <value>)``) and exit
+code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from simulator import __version__
+from simulator.errors import SimulatorError, format_value
+
+try:  # typer >= 0.29 carries its own click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+app = typer.Typer(
+    name="callsim",
+    help="Price call-centre service-level agreements: staffing, risk and price for an SLA target.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Wide enough for the tables when output goes to a file or a pipe (a terminal sets its own width).
+stdout = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+stderr = Console(stderr=True, highlight=False)
+
+# Library parameter names → the command-line options that feed them, so that errors name what the user typed.
+OPTION_FOR_FIELD = {
+    "calls_per_hour": "--calls-per-hour",
+    "aht_seconds": "--aht",
+    "agents": "--agents",
+    "patience_seconds": "--patience",
+    "threshold_seconds": "--threshold",
+    "short_abandon_seconds": "--short-abandon",
+    "target_sl": "--target-sl",
+    "max_abandon": "--max-abandon",
+    "max_asa_seconds": "--max-asa",
+    "max_occupancy": "--max-occupancy",
+    "sl_definition": "--sl-definition",
+    "method": "--method",
+}
+
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(help="Project file (TOML). Default: the embedded default scenario.", show_default=False,
+                   metavar="SCENARIO"),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: --set sla.service_level=0.9 (repeatable).", show_default=False,
+                 metavar="KEY=VALUE"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        stdout.print(f"callsim {__version__}")
+        raise typer.Exit(0)
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+
+def emit_json(document: Any) -> None:
+    from simulator.jsonutil import dumps
+
+    sys.stdout.write(dumps(document) + "\n")
+
+
+def print_warnings(messages: Sequence[str]) -> None:
+    for message in messages:
+        stderr.print(f"warning: {message}")
+
+
+def option_error(option: str, message: str, value: Any) -> SimulatorError:
+    from simulator.errors import ScenarioError
+
+    return ScenarioError(message, source=option, value=value, has_value=value is not None)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def key_value_table(title: str, rows: dict[str, Any]) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, value in rows.items():
+        if isinstance(value, dict):
+            for sub, subvalue in value.items():
+                table.add_row(f"{key}.{sub}", _fmt(subvalue))
+        else:
+            table.add_row(key, _fmt(value))
+    return table
+
+
+def load(scenario: Path | None, sets: list[str] | None) -> Any:
+    from simulator.scenario import load_scenario
+
+    loaded = load_scenario(scenario, sets or ())
+    print_warnings(loaded.warnings)
+    return loaded
+
+
+# -- commands -----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def erlang(
+    model: Annotated[str, typer.Argument(help="b, c or a.", show_default=False)],
+    calls_per_hour: Annotated[float, typer.Option(help="Arrival rate λ. [calls/h]", show_default=False)],
+    aht: Annotated[float, typer.Option(help="Average handle time 1/μ. [s]", show_default=False)],
+    agents: Annotated[int, typer.Option(help="Agents N.", show_default=False)],
+    patience: Annotated[float | None, typer.Option(help="Mean patience 1/θ, Erlang A only. [s]")] = None,
+    threshold: Annotated[float, typer.Option(help="Service-level threshold T. [s]")] = 20.0,
+    short_abandon: Annotated[float, typer.Option(help="Short-abandon threshold. [s]")] = 5.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Erlang B, C or A for one queue: blocking, waiting, service level, abandonment."""
+    from simulator.analytic import erlang_a, erlang_b, erlang_c
+
+    kind = model.strip().lower()
+    if kind not in ("b", "c", "a"):
+        raise option_error("MODEL", "must be one of b, c, a", model)
+    _check_positive("--calls-per-hour", calls_per_hour, allow_zero=True)
+    _check_positive("--aht", aht)
+    if agents < 0:
+        raise option_error("--agents", "must be >= 0", agents)
+    _check_positive("--threshold", threshold, allow_zero=True)
+    _check_positive("--short-abandon", short_abandon, allow_zero=True)
+    load_erlang = calls_per_hour / 3600.0 * aht
+    result: dict[str, Any]
+    if kind == "b":
+        if patience is not None:
+            raise option_error("--patience", "only Erlang A uses patience", patience)
+        result = {"offered_load": load_erlang, "agents": agents,
+                  "blocking": float(erlang_b.blocking(load_erlang, agents))}
+        title = "Erlang B (M/M/N/N, blocked calls lost)"
+    elif kind == "c":
+        if patience is not None:
+            raise option_error("--patience", "only Erlang A uses patience; use `callsim erlang a`", patience)
+        result = erlang_c.metrics(load_erlang, agents, aht_seconds=aht, threshold_seconds=threshold).to_dict()
+        title = "Erlang C (M/M/N, callers wait for ever)"
+    else:
+        if patience is None:
+            raise option_error("--patience", "Erlang A requires --patience (mean patience in seconds)", None)
+        _check_positive("--patience", patience)
+        result = erlang_a.metrics(load_erlang, agents, aht_seconds=aht, patience_seconds=patience,
+                                  threshold_seconds=threshold, short_abandon_seconds=short_abandon).to_dict()
+        title = "Erlang A (M/M/N+M, exponential patience)"
+    if json_out:
+        emit_json(result)
+    else:
+        stdout.print(key_value_table(title, result))
+
+
+def _check_positive(option: str, value: float, *, allow_zero: bool = False) -> None:
+    import math
+
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise option_error(option, "must be >= 0" if allow_zero else "must be > 0", value)
+
+
+def _check_fraction(option: str, value: float | None) -> None:
+    import math
+
+    if value is not None and not (math.isfinite(value) and 0 < value <= 1):
+        raise option_error(option, "must be a fraction in (0, 1]", value)
+
+
+@app.command()
+def staff(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    calls_per_hour: Annotated[float | None, typer.Option(help="Quick form: arrival rate. [calls/h]")] = None,
+    aht: Annotated[float | None, typer.Option(help="Quick form: average handle time. [s]")] = None,
+    threshold: Annotated[float | None, typer.Option(help="SL threshold T [s]. Quick form default 20.")] = None,
+    target_sl: Annotated[float | None, typer.Option(help="SL target, a fraction. Quick form default 0.8.")] = None,
+    patience: Annotated[float | None, typer.Option(help="Quick form: mean patience (Erlang A). [s]")] = None,
+    max_abandon: Annotated[float | None, typer.Option(help="Abandonment cap, a fraction (Erlang A).")] = None,
+    max_asa: Annotated[float | None, typer.Option(help="ASA cap. [s]")] = None,
+    max_occupancy: Annotated[float | None, typer.Option(help="Occupancy cap, a fraction.")] = None,
+    sl_definition: Annotated[str | None, typer.Option(help="SL definition, e.g. abandons-fail, answered-only.")]
+    = None,
+    method: Annotated[str | None, typer.Option(help="erlang-c or erlang-a.")] = None,
+    short_abandon: Annotated[float | None, typer.Option(help="Short-abandon threshold. [s]")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Required agents: for one queue (quick flags) or per interval of a scenario's day."""
+    quick = calls_per_hour is not None or aht is not None
+    if quick:
+        if scenario is not None or set_:
+            raise option_error("SCENARIO", "give a scenario or the quick flags (--calls-per-hour, --aht), not both",
+                               str(scenario) if scenario is not None else set_)
+        _staff_quick(calls_per_hour, aht, threshold, target_sl, patience, max_abandon, max_asa, max_occupancy,
+                     sl_definition, method, short_abandon, json_out)
+        return
+    for option, value in (("--patience", patience), ("--target-sl", target_sl), ("--threshold", threshold),
+                          ("--max-abandon", max_abandon), ("--max-asa", max_asa),
+                          ("--max-occupancy", max_occupancy), ("--short-abandon", short_abandon)):
+        if value is not None:
+            raise option_error(option, "is a quick-form flag; with a scenario use --set (e.g. --set "
+                               "sla.service_level=0.9)", value)
+    from simulator.staffing import analytic_staffing
+
+    loaded = load(scenario, set_)
+    plan = analytic_staffing(loaded, method=method, sl_definition=sl_definition)
+    document = {"scenario": loaded.name, **plan.to_dict(), "renegotiation": list(loaded.renegotiation)}
+    if json_out:
+        emit_json(document)
+        return
+    _print_plan(loaded, document)
+
+
+def _print_plan(loaded: Any, document: dict[str, Any]) -> None:
+    method = document["method"].replace("_", " ").title().replace("Erlang ", "Erlang ")
+    table = Table(title=f"{loaded.name}: agents per interval ({method}, SL {loaded.sla.service_level} within "
+                  f"{loaded.sla.threshold_seconds:g} s, {document['sl_definition']})", title_justify="left")
+    for column in ("start", "calls", "load [Erl]", "agents for SLA", "agents", "SL", "ASA [s]", "abandon",
+                   "occupancy"):
+        table.add_column(column, justify="right")
+    for row in document["intervals"]:
+        table.add_row(
+            row["start"], f"{row['calls']:.1f}", f"{row['offered_load']:.2f}", str(row["agents_for_sla"]),
+            str(row["agents"]), _pct(row.get("service_level")), _num(row.get("asa_seconds")),
+            _pct(row.get("abandon_probability", 0.0)), _pct(row.get("occupancy")),
+        )
+    stdout.print(table)
+    stdout.print(f"peak agents {document['peak_agents']}, required agent-hours per day "
+                 f"{document['required_agent_hours']:.1f}")
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: Any) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _staff_quick(calls_per_hour: float | None, aht: float | None, threshold: float | None,
+                 target_sl: float | None, patience: float | None, max_abandon: float | None,
+                 max_asa: float | None, max_occupancy: float | None, sl_definition: str | None,
+                 method: str | None, short_abandon: float | None, json_out: bool) -> None:
+    from simulator.analytic import erlang_a, erlang_c, required_agents
+    from simulator.scenario.model import SL_DEFINITIONS
+    from simulator.staffing import ANALYTIC_METHODS, normalise_choice
+
+    if calls_per_hour is None:
+        raise option_error("--calls-per-hour", "is required in the quick form", None)
+    if aht is None:
+        raise option_error("--aht", "is required in the quick form", None)
+    _check_positive("--calls-per-hour", calls_per_hour, allow_zero=True)
+    _check_positive("--aht", aht)
+    threshold = 20.0 if threshold is None else threshold
+    _check_positive("--threshold", threshold, allow_zero=True)
+    target = 0.8 if target_sl is None else target_sl
+    _check_fraction("--target-sl", target)
+    _check_fraction("--max-abandon", max_abandon)
+    _check_fraction("--max-occupancy", max_occupancy)
+    if max_asa is not None:
+        _check_positive("--max-asa", max_asa)
+    short = 5.0 if short_abandon is None else short_abandon
+    _check_positive("--short-abandon", short, allow_zero=True)
+    name = normalise_choice(method or "erlang_c", ANALYTIC_METHODS, field="", source="--method")
+    definition = normalise_choice(sl_definition or "abandons_fail", SL_DEFINITIONS, field="",
+                                  source="--sl-definition")
+    if name == "erlang_a":
+        if patience is None:
+            raise option_error("--patience", "--method erlang-a requires --patience (mean patience in seconds)",
+                               None)
+        _check_positive("--patience", patience)
+    elif patience is not None or max_abandon is not None:
+        option, value = ("--patience", patience) if patience is not None else ("--max-abandon", max_abandon)
+        raise option_error(option, "needs --method erlang-a (Erlang C assumes callers never abandon)", value)
+    load_erlang = calls_per_hour / 3600.0 * aht
+    try:
+        agents = int(required_agents(
+            load_erlang, aht_seconds=aht, method=name, threshold_seconds=threshold, target_sl=target,
+            sl_definition=definition, patience_seconds=patience, short_abandon_seconds=short,
+            max_asa_seconds=max_asa, max_abandon=max_abandon, max_occupancy=max_occupancy,
+        ))
+    except SimulatorError as error:
+        # The library names its parameters; the user typed options.
+        if error.source is None and error.field in OPTION_FOR_FIELD:
+            error.source, error.field = OPTION_FOR_FIELD[error.field], None
+        raise
+    if name == "erlang_c":
+        metrics = erlang_c.metrics(load_erlang, agents, aht_seconds=aht, threshold_seconds=threshold).to_dict()
+    else:
+        assert patience is not None
+        metrics = erlang_a.metrics(load_erlang, agents, aht_seconds=aht, patience_seconds=patience,
+                                   threshold_seconds=threshold, short_abandon_seconds=short).to_dict()
+    if name == "erlang_a" and definition != "abandons_fail":
+        metrics["service_level"] = metrics["service_level_by_definition"][definition]
+    document = {**metrics, "agents": agents, "method": name, "sl_definition": definition,
+                "target_sl": target, "threshold_seconds": threshold}
+    if json_out:
+        emit_json(document)
+    else:
+        stdout.print(key_value_table(f"Minimum agents: {agents} ({name.replace('_', ' ')}, {definition})",
+                                     document))
+
+
+@app.command()
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Project file (TOML).", show_default=False)],
+    set_: SetOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Validate a scenario and show every resolved value with the file and key it came from."""
+    from simulator.scenario import resolved_items
+
+    loaded = load(scenario, set_)
+    items = resolved_items(loaded)
+    if json_out:
+        emit_json({
+            "scenario": loaded.name,
+            "valid": True,
+            "values": {path: {"value": value, "source": source} for path, value, source in items},
+            "renegotiation": list(loaded.renegotiation),
+        })
+        return
+    table = Table(title=f"{loaded.name}: resolved scenario", title_justify="left")
+    table.add_column("field")
+    table.add_column("value")
+    table.add_column("source")
+    for path, value, source in items:
+        table.add_row(path, format_value(value) if not isinstance(value, str) else value, source)
+    stdout.print(table)
+    if loaded.renegotiation:
+        stdout.print("renegotiation (locked fields overridden): " + ", ".join(loaded.renegotiation))
+    stdout.print(f"ok: {scenario} is valid")
+
+
+class LazyProgress:
+    """A progress bar on stderr that appears only once a run has taken more than a second.
+
+    Refreshed by hand (no refresh thread), so that process pools can fork safely while it is shown.
+    """
+
+    def __init__(self, description: str, *, enabled: bool = True) -> None:
+        import time
+
+        self.description = description
+        self.enabled = enabled and (stderr.is_terminal or _force_progress())
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < 1.0:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=stderr, auto_refresh=False, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("CALLSIM_PROGRESS") == "1"
+
+
+def write_outputs(out: Path, files: dict[str, Callable[[Path], Any]]) -> None:
+    """Write every file into a fresh temporary folder beside ``out``, then move them in: all or nothing."""
+    import shutil
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".callsim-", dir=out))
+    except OSError as error:
+        raise option_error("--out", f"cannot create the folder: {error.strerror}", str(out)) from None
+    try:
+        for name, writer in files.items():
+            writer(staging / name)
+        for name in files:
+            (staging / name).replace(out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@app.command()
+def simulate(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    agents: Annotated[int | None, typer.Option(help="Agents in every interval (quick form: required).")] = None,
+    staffing_file: Annotated[Path | None, typer.Option("--staffing", help="CSV with columns start,agents.")]
+    = None,
+    replications: Annotated[int | None, typer.Option(help="Independent replications R.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")] = None,
+    calls_per_hour: Annotated[float | None, typer.Option(help="Quick form: arrival rate. [calls/h]")] = None,
+    aht: Annotated[float | None, typer.Option(help="Quick form: mean handle time (exponential). [s]")] = None,
+    patience: Annotated[float | None, typer.Option(help="Quick form: mean patience (exponential). [s]")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Quick form: SL threshold, default 20. [s]")] = None,
+    hours: Annotated[float | None, typer.Option(help="Quick form: hours of arrivals. [h]")] = None,
+    warmup_hours: Annotated[float, typer.Option(help="Quick form: hours left out of the metrics. [h]")] = 0.0,
+    sl_definition: Annotated[str | None, typer.Option(help="Quick form: SL definition.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for CSV files and the JSON summary.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Simulate the call centre: metrics per interval and day with confidence intervals."""
+    from simulator.jsonutil import dumps
+    from simulator.metrics import write_daily_report
+
+    progress = LazyProgress("simulating")
+    try:
+        if calls_per_hour is not None or aht is not None or hours is not None:
+            if scenario is not None or set_ or staffing_file is not None:
+                raise option_error("SCENARIO", "give a scenario or the quick flags, not both",
+                                   str(scenario) if scenario is not None else None)
+            for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht), ("--agents", agents),
+                                  ("--hours", hours)):
+                if value is None:
+                    raise option_error(option, "is required in the quick form", None)
+            from simulator.simulation import simulate_quick
+
+            assert calls_per_hour is not None and aht is not None and agents is not None and hours is not None
+            try:
+                summary = simulate_quick(
+                    calls_per_hour=calls_per_hour, aht_seconds=aht, agents=agents, hours=hours,
+                    replications=10 if replications is None else replications, seed=0 if seed is None else seed,
+                    patience_seconds=patience, threshold_seconds=20.0 if threshold is None else threshold,
+                    warmup_hours=warmup_hours, sl_definition=sl_definition or "abandons_fail", progress=progress)
+            except SimulatorError as error:
+                raise _as_option_error(error) from None
+            document = summary.to_dict()
+            name = "quick"
+        else:
+            quick_only: tuple[tuple[str, Any], ...] = (("--patience", patience), ("--threshold", threshold),
+                                                       ("--sl-definition", sl_definition))
+            for option, value in quick_only:
+                if value is not None:
+                    raise option_error(option, "is a quick-form flag; with a scenario use --set", value)
+            from simulator.simulation import read_staffing_csv, simulate_scenario
+
+            loaded = load(scenario, set_)
+            given: Any = None
+            source = None
+            if staffing_file is not None and agents is not None:
+                raise option_error("--staffing", "give --agents or --staffing, not both", str(staffing_file))
+            if staffing_file is not None:
+                given, source = read_staffing_csv(staffing_file, loaded), str(staffing_file)
+            elif agents is not None:
+                if agents < 0:
+                    raise option_error("--agents", "must be >= 0", agents)
+                given, source = agents, "--agents"
+            try:
+                run_ = simulate_scenario(loaded, agents=given, replications=replications, seed=seed,
+                                         progress=progress, staffing_source=source)
+            except SimulatorError as error:
+                raise _as_option_error(error) from None
+            summary = run_.summary
+            document = {"scenario": loaded.name, "staffing_source": run_.staffing_source,
+                        "agents_per_interval": [int(a) for a in run_.agents_per_interval], **summary.to_dict()}
+            name = loaded.name
+    finally:
+        progress.close()
+    if out is not None:
+        write_outputs(out, {
+            "simulation.json": lambda p: p.write_text(dumps(document) + "\n"),
+            "daily_report.csv": lambda p: write_daily_report(p, summary),
+            "intervals.csv": lambda p: summary.to_frame("interval").to_csv(p),
+        })
+    if json_out:
+        emit_json(document)
+        return
+    _print_summary(name, summary, out)
+
+
+def _as_option_error(error: SimulatorError) -> SimulatorError:
+    if error.source is None and error.field in OPTION_FOR_FIELD_SIM:
+        error.source, error.field = OPTION_FOR_FIELD_SIM[error.field], None
+    return error
+
+
+OPTION_FOR_FIELD_SIM = {**OPTION_FOR_FIELD, "hours": "--hours", "warmup_hours": "--warmup-hours",
+                        "replications": "--replications", "seed": "--seed"}
+
+
+def _print_summary(name: str, summary: Any, out: Path | None) -> None:
+    table = Table(title=f"{name}: {summary.replications} replications, seed {summary.seed}, "
+                  f"SL {summary.definitions.sl_definition} within {summary.threshold_seconds:g} s",
+                  title_justify="left")
+    for column in ("metric", "mean", "95% CI"):
+        table.add_column(column, justify="right" if column != "metric" else "left")
+    for metric in ("offered", "answered", "abandoned", "service_level", "service_level_of_answered",
+                   "wait_probability", "abandon_rate", "asa_seconds", "mean_wait_seconds", "wait_p90_seconds",
+                   "aht_seconds", "occupancy", "repeat_calls"):
+        estimate = summary.metrics[metric]
+        ci = "—" if estimate.ci_low is None or not _finite(estimate.ci_low) else \
+            f"{_fmt(float(estimate.ci_low))} – {_fmt(float(estimate.ci_high))}"
+        table.add_row(metric, _fmt(float(estimate.mean)), ci)
+    stdout.print(table)
+    if summary.attainment is not None:
+        att = summary.attainment.to_dict()
+        stdout.print("share meeting the SL target: " + ", ".join(
+            f"{k} {_pct(v['mean'] if isinstance(v, dict) else v)}" for k, v in att.items()
+            if k in ("intervals", "days", "periods")))
+    if out is not None:
+        stdout.print(f"wrote {out}/simulation.json, daily_report.csv, intervals.csv")
+
+
+def _finite(value: float) -> bool:
+    import math
+
+    return math.isfinite(value)
+
+
+@app.command()
+def check(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    agents: Annotated[int | None, typer.Option(help="Agents (quick form: required).")] = None,
+    replications: Annotated[int | None, typer.Option(help="Replications R (quick form default 20).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed.")] = None,
+    calls_per_hour: Annotated[float | None, typer.Option(help="Quick form: arrival rate. [calls/h]")] = None,
+    aht: Annotated[float | None, typer.Option(help="Quick form: mean handle time. [s]")] = None,
+    patience: Annotated[float | None, typer.Option(help="Quick form: mean patience; Erlang A. [s]")] = None,
+    threshold: Annotated[float, typer.Option(help="Quick form: SL threshold. [s]")] = 20.0,
+    hours: Annotated[float, typer.Option(help="Quick form: hours of arrivals per replication. [h]")] = 24.0,
+    warmup_hours: Annotated[float | None, typer.Option(help="Quick form: warm-up, default hours/10. [h]")]
+    = None,
+    sl_definition: Annotated[str, typer.Option(help="Quick form: SL definition.")] = "abandons_fail",
+    json_out: JsonOpt = False,
+) -> None:
+    """Simulation against Erlang C / Erlang A, metric by metric, with a verdict (exit 1 if they disagree)."""
+    from simulator.check import check_quick, check_scenario
+
+    progress = LazyProgress("checking")
+    try:
+        if calls_per_hour is not None or aht is not None:
+            if scenario is not None or set_:
+                raise option_error("SCENARIO", "give a scenario or the quick flags, not both", str(scenario))
+            for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht), ("--agents", agents)):
+                if value is None:
+                    raise option_error(option, "is required in the quick form", None)
+            assert calls_per_hour is not None and aht is not None and agents is not None
+            try:
+                report = check_quick(calls_per_hour=calls_per_hour, aht_seconds=aht, agents=agents, hours=hours,
+                                     replications=20 if replications is None else replications,
+                                     seed=0 if seed is None else seed, patience_seconds=patience,
+                                     threshold_seconds=threshold, warmup_hours=warmup_hours,
+                                     sl_definition=sl_definition, progress=progress)
+            except SimulatorError as error:
+                raise _as_option_error(error) from None
+        else:
+            loaded = load(scenario, set_)
+            report = check_scenario(loaded, agents=None if agents is None else agents,  # type: ignore[arg-type]
+                                    replications=replications, seed=seed, progress=progress)
+    finally:
+        progress.close()
+    if json_out:
+        emit_json(report.to_dict())
+    else:
+        _print_check(report)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _print_check(report: Any) -> None:
+    model = report.model.replace("_", " ").title()
+    table = Table(title=f"simulation ({report.replications} replications, seed {report.seed}) against {model}",
+                  title_justify="left")
+    for column in ("metric", model, "simulated", "interval", "drift", "verdict"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for row in report.rows:
+        verdict = ("ok" if row.within else "OUTSIDE") if report.comparable else "—"
+        table.add_row(row.metric, _fmt(row.analytic), _fmt(row.simulated), f"{_fmt(row.low)} – {_fmt(row.high)}",
+                      f"{row.drift:+.4g}", verdict)
+    stdout.print(table)
+    stdout.print(f"intervals: Student t, critical value {report.z:.3f} (Bonferroni over {len(report.rows)} "
+                 f"metrics, family-wise 99 %)")
+    if report.comparable:
+        stdout.print("verdict: " + ("the simulation agrees with the formula" if report.passed else
+                                    "DISAGREEMENT: an analytic value lies outside its interval"))
+    else:
+        stdout.print("comparable: false, the formulas' assumptions do not hold here:")
+        for reason in report.reasons:
+            stdout.print(f"  - {reason}")
+        stdout.print("the drift column shows how far the formulas are off (simulation − formula).")
+
+
+# -- the error boundary -------------------------------------------------------------------------------------
+
+
+def _option_value(args: Sequence[str], names: Sequence[str]) -> str | None:
+    """What the user typed for an option, for the '(got …)' part of a parsing error."""
+    for i, arg in enumerate(args):
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(name + "="):
+                return arg[len(name) + 1:]
+    return None
+
+
+def _param_name(param: Any) -> tuple[str, list[str]]:
+    """How the user spells a parameter: ``--aht`` for an option, ``SCENARIO`` for an argument."""
+    opts = list(getattr(param, "opts", None) or [])
+    if getattr(param, "param_type_name", "") == "argument" or not opts:
+        return (param.name or "").upper(), []
+    return opts[0], opts
+
+
+def _click_error_line(error: Exception, args: Sequence[str]) -> str:
+    """One line for a parsing error, in the same shape as every other error."""
+    param = getattr(error, "param", None)
+    if isinstance(error, click_errors.MissingParameter) and param is not None:
+        return f"{_param_name(param)[0]}: is required"
+    if isinstance(error, click_errors.BadParameter) and param is not None:
+        name, opts = _param_name(param)
+        message = " ".join(str(error.message).split()).rstrip(".")
+        message = message[0].lower() + message[1:] if message else "is not valid"
+        got = _option_value(args, opts) if opts else None
+        return f"{name}: {message}" + (f" (got {format_value(got)})" if got is not None else "")
+    if isinstance(error, click_errors.NoSuchOption):
+        hint = f"; did you mean {', '.join(error.possibilities)}?" if error.possibilities else ""
+        return f"{error.option_name}: no such option{hint}"
+    if isinstance(error, click_errors.ClickException):
+        return " ".join(error.format_message().split())
+    return " ".join(str(error).split())
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv``; return the exit code instead of exiting (the tests call this)."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        returned = command.main(args=args, prog_name="callsim", standalone_mode=False)
+        # Outside standalone mode, click hands back the code of a typer.Exit instead of raising it.
+        if isinstance(returned, int) and not isinstance(returned, bool):
+            return returned
+    except SimulatorError as error:
+        _fail(str(error))
+        return 2
+    except typer.Exit as done:
+        return int(done.exit_code or 0)
+    except typer.Abort:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    except click_errors.NoArgsIsHelpError as shown:
+        stdout.print(shown.format_message())
+        return 0
+    except click_errors.ClickException as error:
+        _fail(_click_error_line(error, args))
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def _fail(line: str) -> None:
+    # Plain write, not rich: the line must not be wrapped or styled.
+    sys.stderr.write(f"error: {line}\n")
+
+
+def main() -> NoReturn:
+    sys.exit(run())
+

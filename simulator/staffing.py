@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from simulator.analytic import erlang_a, erlang_c, required_agents
-from simulator.errors import ScenarioError
+from simulator.errors import ScenarioError, SimulatorError
 from simulator.jsonutil import jsonable
 from simulator.scenario.model import SL_DEFINITIONS, Scenario
 
@@ -129,9 +129,13 @@ def analytic_staffing(scenario: Scenario, *, method: str | None = None,
     }
     if name == "erlang_a":
         targets["patience_seconds"] = patience
-    for_sla = np.asarray(required_agents(load, **targets), dtype=int)
-    cap = scenario.staffing.occupancy_cap
-    agents = for_sla if cap is None else np.asarray(required_agents(load, max_occupancy=cap, **targets), dtype=int)
+    try:
+        for_sla = np.asarray(required_agents(load, **targets), dtype=int)
+        cap = scenario.staffing.occupancy_cap
+        agents = for_sla if cap is None else np.asarray(required_agents(load, max_occupancy=cap, **targets),
+                                                        dtype=int)
+    except SimulatorError as error:
+        raise _in_scenario_terms(error, scenario) from None
     metrics = _metrics_at(name, load, agents, aht=aht, threshold=sla.threshold_seconds, patience=patience,
                           short_abandon=scenario.definitions.short_abandon_seconds)
     return StaffingPlan(
@@ -139,6 +143,30 @@ def analytic_staffing(scenario: Scenario, *, method: str | None = None,
         interval_starts=scenario.interval_starts, queue_calls=queue_calls, offered_load=load,
         agents_for_sla=for_sla, agents=agents, occupancy_cap=cap, metrics=metrics,
     )
+
+
+# The search's keyword arguments → the scenario fields that set them.
+FIELD_FOR_TARGET = {
+    "target_sl": "sla.service_level",
+    "threshold_seconds": "sla.threshold_seconds",
+    "max_asa_seconds": "sla.max_asa_seconds",
+    "max_abandon": "sla.max_abandon_rate",
+    "max_occupancy": "staffing.occupancy_cap",
+    "patience_seconds": "patience",
+    "aht_seconds": "handling",
+}
+
+
+def _in_scenario_terms(error: SimulatorError, scenario: Scenario) -> SimulatorError:
+    """Name the scenario field (and the file it came from) instead of the search's parameter."""
+    if error.source is None and error.field in FIELD_FOR_TARGET:
+        path = FIELD_FOR_TARGET[error.field]
+        error.field = path
+        origin = scenario.provenance.get(path) or next(
+            (v for k, v in scenario.provenance.items() if k.startswith(path + ".")), None)
+        if origin:
+            error.source = origin.split(": ")[0] if ": " in origin else origin
+    return error
 
 
 def _metrics_at(method: str, load: np.ndarray, agents: np.ndarray, *, aht: float, threshold: float,

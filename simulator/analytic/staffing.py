@@ -199,7 +199,8 @@ def _impossible(model: _Model, lower: list[_Target], a: np.ndarray, busy: np.nda
         if never:
             where = _where(int(busy[0]), a, single)
             raise InfeasibleTargetError(f"{where}{target.text(model, int(busy[0]))} cannot be met by any number "
-                                        "of agents (it is reached only in the limit of infinitely many)")
+                                        "of agents (it is reached only in the limit of infinitely many)",
+                                        field=target.key)
 
 
 class _Model:
@@ -312,7 +313,8 @@ def _raise_unmet(model: _Model, lower: list[_Target], busy: np.ndarray, floor_ba
     reqs = _requirements(model, lower, busy, floor_bad, cap, j)
     failing = [r for r in reqs if r[1] > cap[j]] or reqs
     i = int(busy[j])
-    raise InfeasibleTargetError(f"{_where(i, model.a, single)}{_describe(model, i, failing, int(cap[j]))}")
+    raise InfeasibleTargetError(f"{_where(i, model.a, single)}{_describe(model, i, failing, int(cap[j]))}",
+                                field=failing[0][0].key)
 
 
 def _raise_conflict(model: _Model, lower: list[_Target], upper: list[_Target], cap_agents: int | None,
@@ -338,5 +340,6 @@ def _raise_conflict(model: _Model, lower: list[_Target], upper: list[_Target], c
         if allowed < n_need:
             limits.append(f"{target.text(model, i)} allows at most {allowed}")
     text = " and ".join(f"{target.text(model, i)} needs at least {n} agents" for target, n in reqs)
-    raise InfeasibleTargetError(f"{_where(i, model.a, single)}targets conflict: {text}, but " + " and ".join(limits))
+    raise InfeasibleTargetError(f"{_where(i, model.a, single)}targets conflict: {text}, but " + " and ".join(limits),
+                                field=reqs[0][0].key)
 

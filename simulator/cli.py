@@ -16,13 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+# typer >= 0.29 carries its own copy of click; its exceptions are what parsing raises.
+from typer._click import exceptions as click_errors
+
 from simulator import __version__
 from simulator.errors import SimulatorError, format_value
-
-try:  # typer >= 0.29 carries its own click
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover - older typer on top of click
-    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 app = typer.Typer(
     name="callsim",
@@ -403,7 +401,10 @@ def _force_progress() -> bool:
 
 
 def write_outputs(out: Path, files: dict[str, Callable[[Path], Any]]) -> None:
-    """Write every file into a fresh temporary folder beside ``out``, then move them in: all or nothing."""
+    """Write every file into a fresh temporary folder inside ``out``, then move them in: all or nothing.
+
+    ``files`` maps a file name to the function that writes it there (a writer may also write siblings, as a
+    figure writes its PNG and SVG; everything written is moved)."""
     import shutil
     import tempfile
 
@@ -415,8 +416,8 @@ def write_outputs(out: Path, files: dict[str, Callable[[Path], Any]]) -> None:
     try:
         for name, writer in files.items():
             writer(staging / name)
-        for name in files:
-            (staging / name).replace(out / name)
+        for written in sorted(staging.iterdir()):
+            written.replace(out / written.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -620,6 +621,472 @@ def _print_check(report: Any) -> None:
         for reason in report.reasons:
             stdout.print(f"  - {reason}")
         stdout.print("the drift column shows how far the formulas are off (simulation − formula).")
+
+
+@app.command()
+def quote(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")] = None,
+    months: Annotated[int | None, typer.Option(help="Contract months for P(miss) and credits "
+                                                    "(default: simulation.months).")] = None,
+    replications: Annotated[int | None, typer.Option(help="Months simulated per staffing the search tries "
+                                                          "(default: simulation.replications).")] = None,
+    risk_method: Annotated[str, typer.Option(help="surrogate (fast, calibrated by simulation) or simulation "
+                                                  "(every month simulated).")] = "surrogate",
+    term_months: Annotated[int | None, typer.Option(help="Also price the contract term, month by month.")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the quote's files (JSON, CSV tables).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The main job: staffing confirmed by simulation, FTEs, cost lines, price in every unit, P(miss), credits."""
+    from simulator.pricing.quote import quote as price_quote
+    from simulator.pricing.risk import RISK_METHODS
+    from simulator.staffing import normalise_choice
+
+    for option, value in (("--months", months), ("--replications", replications), ("--term-months", term_months)):
+        if value is not None and value < 1:
+            raise option_error(option, "must be an integer >= 1", value)
+    if seed is not None and seed < 0:
+        raise option_error("--seed", "must be an integer >= 0", seed)
+    method = normalise_choice(risk_method, RISK_METHODS, field="", source="--risk-method")
+    loaded = load(scenario, set_)
+    progress = LazyProgress("quoting")
+    try:
+        result = price_quote(loaded, seed=seed, months=months, replications=replications, risk_method=method,
+                             term_months=term_months, progress=progress)
+    finally:
+        progress.close()
+    if out is not None:
+        write_quote_files(result, out)
+    if json_out:
+        emit_json(result.to_dict())
+        return
+    _print_quote(result, out)
+
+
+def _csv_writer(frame: Any) -> Callable[[Path], None]:
+    return lambda path: frame.to_csv(path)
+
+
+def write_quote_files(result: Any, out: Path) -> None:
+    """The quote's files in ``out`` (all or nothing, see :func:`write_outputs`): quote.json; CSV tables
+    (staffing per interval, cost lines, price in every unit, the comparison of methods); the workbook
+    quote.xlsx with the same tables; figures (PNG and SVG) of intraday staffing against demand and of the
+    distribution of monthly service level with the target."""
+    from simulator.jsonutil import dumps
+    from simulator.report.figures import intraday_staffing, monthly_sl_distribution, save_figure
+    from simulator.report.workbook import write_workbook
+
+    tables = {"staffing": result.staffing_frame(), "cost": result.cost_frame(), "price": result.price_frame(),
+              "comparison": result.comparison_frame()}
+    doc = result.to_dict()
+    scenario = result.scenario
+
+    def workbook(path: Path) -> None:
+        summary = [{"item": k, "value": v} for k, v in (
+            ("scenario", doc["scenario"]), ("method", doc["method"]), ("criterion", doc["criterion"]),
+            ("seed", doc["seed"]), ("agent FTE", doc["staffing"]["fte"]), ("seats", doc["staffing"]["seats"]),
+            ("price per month", doc["price"]["total"]), ("currency", doc["price"]["currency"]),
+            ("P(miss)", doc["risk"]["p_miss"]), ("expected credits", doc["risk"]["expected_credits"]))]
+        write_workbook(path, {"summary": summary, **tables}, title=f"callsim quote: {doc['scenario']}",
+                       currency=doc["price"]["currency"])
+
+    def figure(build: Callable[[], Any]) -> Callable[[Path], Any]:
+        return lambda path: save_figure(build(), path)  # PNG and SVG beside each other
+
+    staffing_plan = result.staffing_frame()
+    files: dict[str, Callable[[Path], Any]] = {
+        "quote.json": lambda p: p.write_text(dumps(doc) + "\n"),
+        "quote.xlsx": workbook,
+        **{f"{name}.csv": _csv_writer(frame) for name, frame in tables.items()},
+    }
+
+    def staffing_figure() -> Any:
+        calls = staffing_plan.get("calls", scenario.calls_per_interval)
+        return intraday_staffing(scenario.interval_starts, list(calls), doc["staffing"]["agents_per_interval"],
+                                 title=f"{doc['scenario']}: agents per interval against demand")
+
+    def sl_figure() -> Any:
+        monthly = result.risk_months.monthly["service_level"]
+        return monthly_sl_distribution(monthly, target=scenario.sla.service_level or 0.0,
+                                       title=f"{doc['scenario']}: simulated monthly service level")
+
+    files["staffing_figure"] = figure(staffing_figure)
+    files["monthly_sl_figure"] = figure(sl_figure)
+    write_outputs(out, files)
+
+
+def _money(value: Any, currency: str = "") -> str:
+    if value is None or (isinstance(value, float) and not _finite(value)):
+        return "—"
+    text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{text} {currency}".rstrip()
+
+
+def _print_quote(result: Any, out: Path | None) -> None:
+    doc = result.to_dict()
+    loaded = result.scenario
+    sla = loaded.sla
+    currency = doc["price"]["currency"]
+    search = doc["staffing"]["search"]
+    targets = []
+    if sla.service_level is not None:
+        targets.append(f"SL {sla.service_level:g} within {sla.threshold_seconds:g} s "
+                       f"({loaded.definitions.sl_definition})")
+    if sla.max_abandon_rate is not None:
+        targets.append(f"abandon ≤ {sla.max_abandon_rate:g}")
+    if sla.max_asa_seconds is not None:
+        targets.append(f"ASA ≤ {sla.max_asa_seconds:g} s")
+    stdout.print(f"[bold]{doc['scenario']}[/bold]: {', '.join(targets)}, measured per "
+                 f"{loaded.definitions.measurement_period}; criterion {doc['criterion']}"
+                 + (f" (P(miss) ≤ {loaded.staffing.risk:g})" if doc["criterion"] == "risk" else "")
+                 + f"; seed {doc['seed']}")
+    knob = search["knob"]["value"]
+    stdout.print(f"staffing: {search['start_note']}; confirmed by simulation ({search['evaluations']} staffings "
+                 f"simulated on the forecast, up to {search['months_per_evaluation']} months each, "
+                 f"{search['simulated_months']} months in all)"
+                 + (f", knob f = {knob:.4g}" if knob is not None else f", fixed by {search['source']}")
+                 + ("" if search["met"] else " — the criterion is NOT met"))
+
+    table = Table(title="staffing per interval", title_justify="left")
+    for column in ("start", "calls", "load [Erl]", "analytic", "quoted", "SL (sim)", "abandon", "ASA [s]",
+                   "occupancy"):
+        table.add_column(column, justify="right")
+    for row in doc["intervals"]:
+        table.add_row(row["start"], f"{row['calls']:.1f}", f"{row['offered_load']:.2f}", str(row["start_agents"]),
+                      str(row["agents"]), _pct(row["service_level"]), _pct(row["abandon_rate"]),
+                      _num(row["asa_seconds"]), _pct(row["occupancy"]))
+    stdout.print(table)
+
+    chain = Table(title="FTE chain (one month)", title_justify="left")
+    for column in ("step", "value", "unit", "rule"):
+        chain.add_column(column, justify="right" if column == "value" else "left")
+    for step in doc["staffing"]["steps"]:
+        value = step["value"]
+        chain.add_row(step["step"], f"{value:,.1f}" if isinstance(value, float) else str(value), step["unit"],
+                      step["rule"])
+    stdout.print(chain)
+
+    cost = Table(title=f"cost build-up and price ({doc['cost_build_up']['rule']})", title_justify="left")
+    cost.add_column("line")
+    cost.add_column(f"per month [{currency}]", justify="right")
+    cost.add_column("share", justify="right")
+    total = doc["price"]["total"]
+    for line, amount in doc["cost"].items():
+        cost.add_row(line, _money(amount), _pct(amount / total if total else None))
+    cost.add_row("[bold]total[/bold]", f"[bold]{_money(total)}[/bold]", "100.0%")
+    stdout.print(cost)
+
+    units = Table(title="price in every billing unit (one total)", title_justify="left")
+    for column in ("unit", "quantity per month", f"price [{currency}]", ""):
+        units.add_column(column, justify="left" if column in ("unit", "") else "right")
+    for unit, quantity in doc["price"]["quantities"].items():
+        units.add_row(unit, f"{quantity:,.1f}", _money(doc["price"][f"per_{unit}"]),
+                      "◀ billing unit" if unit == doc["billing_unit"] else "")
+    stdout.print(units)
+
+    risk = doc["risk"]
+    low, high = risk["p_miss_interval_95"]
+    by_metric = ", ".join(f"{k} {_pct(v)}" for k, v in risk["p_miss_by_metric"].items())
+    stdout.print(f"risk ({risk['method']}, {result.credit.months} months): P(miss) {_pct(risk['p_miss'])} "
+                 f"(95% {_pct(low)} – {_pct(high)}; {by_metric}); expected credits "
+                 f"{_money(risk['expected_credits'], currency)} a month, P95 {_money(risk['credits_p95'], currency)}"
+                 + ("; priced in" if risk["include_in_price"] else "; not priced in"))
+
+    compare = Table(title="the same SLA by each staffing method", title_justify="left")
+    for column in ("method", "peak agents", "agent-hours", "FTE", f"price [{currency}]",
+                   f"per {doc['billing_unit']}", "SL", "abandon"):
+        compare.add_column(column, justify="left" if column == "method" else "right")
+    for plan in doc["comparison"]["plans"]:
+        if plan.get("error"):
+            compare.add_row(plan["method"], "—", "—", "—", "—", "—", "—", plan["error"][:40])
+            continue
+        compare.add_row(plan["method"], str(plan["peak_agents"]), f"{plan['agent_hours']:,.0f}", f"{plan['fte']:.1f}",
+                        _money(plan["price"]), _money(plan["price_per_billing_unit"]), _pct(plan["service_level"]),
+                        _pct(plan["abandon_rate"]))
+    stdout.print(compare)
+    stdout.print("simulated SL at the quoted staffing under each definition: " + ", ".join(
+        f"{name}{' (contract)' if name == loaded.definitions.sl_definition else ''} {_pct(value)}"
+        for name, value in doc["service_level_by_definition"].items()))
+    if doc["term"] is not None:
+        term = doc["term"]
+        stdout.print(f"term: {term['term_months']} months, total {_money(term['total'], currency)} (escalator "
+                     f"{term['annual_escalator']:g}/year, ramp-up {_money(term['ramp_up_price'], currency)} over "
+                     f"{term['ramp_up_months']} month(s))")
+    if out is not None:
+        stdout.print(f"wrote {out}: quote.json, quote.xlsx, staffing/cost/price/comparison .csv, "
+                     "staffing_figure and monthly_sl_figure (.png, .svg)")
+
+
+SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")]
+MonthsOpt = Annotated[int | None, typer.Option(help="Contract months for P(miss) (default: simulation.months).")]
+RepsOpt = Annotated[int | None, typer.Option(help="Months simulated per staffing tried (default: "
+                                                  "simulation.replications).")]
+RiskOpt = Annotated[str, typer.Option(help="surrogate or simulation.")]
+
+
+def _quoter(seed: int | None, months: int | None, replications: int | None, risk_method: str,
+            progress: Any) -> Callable[[Any], Any]:
+    """The quote function every comparison command uses: one seed, so differences come from the change."""
+    from simulator.pricing.quote import quote as price_quote
+    from simulator.pricing.risk import RISK_METHODS
+    from simulator.staffing import normalise_choice
+
+    for option, value in (("--months", months), ("--replications", replications)):
+        if value is not None and value < 1:
+            raise option_error(option, "must be an integer >= 1", value)
+    if seed is not None and seed < 0:
+        raise option_error("--seed", "must be an integer >= 0", seed)
+    method = normalise_choice(risk_method, RISK_METHODS, field="", source="--risk-method")
+
+    def run_quote(scenario: Any) -> Any:
+        return price_quote(scenario, seed=seed, months=months, replications=replications, risk_method=method,
+                           progress=progress)
+
+    return run_quote
+
+
+def _headline(doc: dict[str, Any]) -> dict[str, Any]:
+    from simulator.pricing.compare import lookup
+
+    agents = lookup(doc, "staffing.agents_per_interval") or [0]
+    return {"peak agents": max(agents), "agent FTE": doc["staffing"]["fte"], "seats": doc["staffing"]["seats"],
+            "paid hours": doc["hours"]["paid"], "price": doc["price"]["total"],
+            f"per {doc.get('billing_unit', 'productive_hour')}":
+                doc["price"].get(f"per_{doc.get('billing_unit', 'productive_hour')}"),
+            "P(miss)": doc["risk"]["p_miss"], "expected credits": doc["risk"]["expected_credits"]}
+
+
+@app.command()
+def whatif(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    change: Annotated[list[str] | None, typer.Option("--change", metavar="KEY=VALUE",
+                                                     help="The change to price against the scenario "
+                                                          "(repeatable), e.g. --change sla.service_level=0.9.")]
+    = None,
+    seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    json_out: JsonOpt = False,
+) -> None:
+    """The quote for the scenario and for the changed scenario side by side, every line with its delta.
+
+    The baseline is the scenario (with any --set applied); the variant adds the --change values. With no
+    --change, the --set values are the change against the scenario as written.
+    """
+    from simulator.pricing.compare import changes_from_overrides
+    from simulator.pricing.compare import whatif as price_whatif
+
+    if change:
+        loaded = load(scenario, set_)
+        changes = changes_from_overrides(change)
+    else:
+        if not set_:
+            raise option_error("--set", "give the change to price, e.g. --set sla.service_level=0.9", None)
+        loaded = load(scenario, None)
+        changes = changes_from_overrides(set_)
+    progress = LazyProgress("quoting")
+    try:
+        result = price_whatif(loaded, changes, quote_fn=_quoter(seed, months, replications, risk_method, progress))
+    finally:
+        progress.close()
+    print_warnings(result.variant.scenario.warnings)
+    if json_out:
+        emit_json(result.to_dict())
+        return
+    from simulator.report.tables import comparison_table
+
+    currency = result.baseline.currency
+    table = comparison_table({"baseline": _headline(result.baseline_document),
+                              "variant": _headline(result.variant_document)},
+                             currency=currency, title="what-if: baseline and variant",
+                             formats={"P(miss)": "percent"})
+    stdout.print(table)
+    renegotiated = result.variant_document.get("renegotiation") or []
+    if renegotiated:
+        stdout.print("renegotiation (locked fields changed): " + ", ".join(renegotiated))
+    stdout.print(result.summary())
+
+
+@app.command()
+def tiers(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv and a figure.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The quote for each tier of the master agreement's menu, side by side."""
+    from simulator.pricing.compare import tiers as price_tiers
+
+    loaded = load(scenario, set_)
+    progress = LazyProgress("quoting tiers")
+    try:
+        quotes = price_tiers(loaded, quote_fn=_quoter(seed, months, replications, risk_method, progress))
+    finally:
+        progress.close()
+    docs = {name: q.to_dict() for name, q in quotes.items()}
+    currency = next(iter(quotes.values())).currency
+    rows = {name: {"SLA": _sla_text(q.scenario), **_headline(doc)} for (name, q), doc in
+            zip(quotes.items(), docs.values(), strict=True)}
+    if out is not None:
+        from simulator.jsonutil import dumps
+        from simulator.report.figures import save_figure, tiers_comparison
+
+        names = list(docs)
+
+        def figure(path: Path) -> None:
+            save_figure(tiers_comparison(names, [docs[n]["price"]["total"] for n in names],
+                                         [docs[n]["risk"]["p_miss"] for n in names],
+                                         [docs[n]["staffing"]["fte"] for n in names], currency=currency), path)
+
+        write_outputs(out, {
+            "tiers.json": lambda p: p.write_text(dumps({"tiers": docs}) + "\n"),
+            "tiers.csv": lambda p: _frame(rows).to_csv(p),
+            "tiers_figure": figure,
+        })
+    if json_out:
+        emit_json({"tiers": docs})
+        return
+    from simulator.report.tables import comparison_table
+
+    stdout.print(comparison_table(rows, deltas=False, currency=currency, title="the tier menu"))
+
+
+def _sla_text(scenario: Any) -> str:
+    sla = scenario.sla
+    text = f"{100 * sla.service_level:g}/{sla.threshold_seconds:g}" if sla.service_level is not None else "—"
+    if sla.max_abandon_rate is not None:
+        text += f", abandon ≤ {100 * sla.max_abandon_rate:g}%"
+    return text
+
+
+def _frame(rows: dict[str, dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@app.command()
+def frontier(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    target_sl: Annotated[str | None, typer.Option(help="Service-level targets START:STOP:STEP (inclusive) or a "
+                                                       "list, e.g. 0.70:0.95:0.05.")] = None,
+    max_asa: Annotated[str | None, typer.Option(help="ASA caps [s], e.g. 60:15:... as a list: 60,45,30,15.")]
+    = None,
+    max_abandon: Annotated[str | None, typer.Option(help="Abandonment caps, e.g. 0.08,0.05,0.03.")] = None,
+    seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    out: Annotated[Path | None, typer.Option(help="Folder for frontier.json, frontier.csv and the figure.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Price, FTE and P(miss) against an SLA target, with the marginal cost per point; a figure with --out."""
+    from simulator.pricing.compare import frontier as price_frontier
+    from simulator.pricing.compare import parse_range
+
+    given = [(m, o, v) for m, o, v in (("service_level", "--target-sl", target_sl), ("asa", "--max-asa", max_asa),
+                                       ("abandon", "--max-abandon", max_abandon)) if v is not None]
+    if len(given) != 1:
+        raise option_error("--target-sl", "give exactly one of --target-sl, --max-asa, --max-abandon",
+                           None if not given else ", ".join(o for _, o, _ in given))
+    metric, option, text = given[0]
+    targets = parse_range(text, source=option)
+    loaded = load(scenario, set_)
+    progress = LazyProgress("quoting the frontier")
+    try:
+        result = price_frontier(loaded, metric=metric, targets=targets,
+                                quote_fn=_quoter(seed, months, replications, risk_method, progress))
+    finally:
+        progress.close()
+    doc = result.to_dict()
+    currency = result.quotes[0].currency
+    rows = []
+    marginal = [None, *doc["marginal_cost_per_point"]]
+    for point, cost in zip(doc["points"], marginal, strict=True):
+        q = point["quote"]
+        rows.append({"target": point["target"], "peak agents": max(q["staffing"]["agents_per_interval"]),
+                     "agent FTE": q["staffing"]["fte"], "price": q["price"]["total"], "P(miss)": q["risk"]["p_miss"],
+                     "marginal cost per point": cost})
+    if out is not None:
+        from simulator.jsonutil import dumps
+        from simulator.report.figures import frontier as frontier_figure
+        from simulator.report.figures import save_figure
+
+        def figure(path: Path) -> None:
+            save_figure(frontier_figure([r["target"] for r in rows], [r["price"] for r in rows],
+                                        [r["P(miss)"] for r in rows], target_label=option.lstrip("-"),
+                                        currency=currency, fte=[r["agent FTE"] for r in rows],
+                                        marginal_costs=doc["marginal_cost_per_point"]), path)
+
+        import pandas as pd
+
+        write_outputs(out, {
+            "frontier.json": lambda p: p.write_text(dumps(doc) + "\n"),
+            "frontier.csv": lambda p: pd.DataFrame(rows).to_csv(p, index=False),
+            "frontier_figure": figure,
+        })
+    if json_out:
+        emit_json(doc)
+        return
+    from simulator.report.tables import records_table
+
+    stdout.print(records_table(rows, currency=currency, title=f"price–service frontier ({option})"))
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = None,
+    set_: SetOpt = None,
+    steps: Annotated[str, typer.Option(help="Relative moves, e.g. -0.10,-0.05,0.05,0.10.")] = "-0.10,-0.05,0.05,0.10",
+    seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    out: Annotated[Path | None, typer.Option(help="Folder for sensitivity.json, .csv and the tornado figure.")]
+    = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Price and P(miss) when volume, AHT, patience and shrinkage move by the given steps (re-quoted)."""
+    from simulator.pricing.compare import parse_range
+    from simulator.pricing.compare import sensitivity as price_sensitivity
+
+    moves = parse_range(steps, source="--steps")
+    if any(m <= -1 for m in moves):
+        raise option_error("--steps", "each move must be > -1 (a relative change)", steps)
+    loaded = load(scenario, set_)
+    progress = LazyProgress("quoting moved scenarios")
+    try:
+        result = price_sensitivity(loaded, steps=moves,
+                                   quote_fn=_quoter(seed, months, replications, risk_method, progress))
+    finally:
+        progress.close()
+    doc = result.to_dict()
+    base = doc["baseline"]
+    currency = base["price"]["currency"]
+    if out is not None:
+        import pandas as pd
+
+        from simulator.jsonutil import dumps
+        from simulator.report.figures import save_figure, tornado
+
+        low, high = min(moves), max(moves)
+        bars = []
+        for factor in dict.fromkeys(r["factor"] for r in doc["rows"]):
+            by_step = {r["step"]: r["price"] for r in doc["rows"] if r["factor"] == factor}
+            bars.append((factor, low, high, by_step[low], by_step[high]))
+
+        def figure(path: Path) -> None:
+            save_figure(tornado(base["price"]["total"], bars, currency=currency), path)
+
+        write_outputs(out, {
+            "sensitivity.json": lambda p: p.write_text(dumps(doc) + "\n"),
+            "sensitivity.csv": lambda p: pd.DataFrame(doc["rows"]).to_csv(p, index=False),
+            "tornado_figure": figure,
+        })
+    if json_out:
+        emit_json(doc)
+        return
+    from simulator.report.tables import records_table
+
+    stdout.print(records_table(doc["rows"], currency=currency,
+                               title=f"sensitivity (baseline price {base['price']['total']:,.0f} {currency})"))
 
 
 # -- the error boundary -------------------------------------------------------------------------------------

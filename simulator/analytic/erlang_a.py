@@ -216,6 +216,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+@quiet
 def evaluate(a: np.ndarray, n: np.ndarray, aht: np.ndarray, patience: np.ndarray, threshold: np.ndarray,
              short: np.ndarray, quantities: Iterable[str]) -> dict[str, np.ndarray]:
     """Selected Erlang A quantities for validated 1-D arrays of equal length (no checks; the staffing search
@@ -238,34 +239,31 @@ def evaluate(a: np.ndarray, n: np.ndarray, aht: np.ndarray, patience: np.ndarray
         raise ValueError(f"unknown Erlang A quantities {unknown}")
     out = {q: np.empty(a.shape) for q in wanted}
     nf = n.astype(float)
-    regular = (a > 0) & (nf > 0)
-    idle = a == 0
-    empty = (a > 0) & (nf == 0)
     rt = threshold / patience
+    # No load: nobody waits, every service level is 1, agents are idle.
+    idle = a == 0
     for q in wanted:
-        out[q][idle] = 0.0 if q in ("wait_probability", "abandon_probability", "asa_seconds",
-                                    "mean_wait_seconds", "mean_queue_length", "occupancy") else 1.0
-        # No agents: everyone waits and abandons; nothing is answered.
-        out[q][empty] = {
-            "wait_probability": 1.0, "abandon_probability": 1.0, "abandons_fail": 0.0, "answered_only": np.nan,
-            "short_excluded": 0.0, "abandons_within_threshold_excluded": 0.0, "asa_seconds": np.nan,
-            "occupancy": np.nan,
-        }.get(q, np.nan)
-    if empty.any():
+        out[q][idle] = 1.0 if q in SL_DEFINITIONS else 0.0
+    # No agents (but load): everyone waits and, in the end, abandons; nothing is answered, so the ratios over
+    # answered calls and the occupancy are undefined (NaN).
+    empty = np.flatnonzero((a > 0) & (nf == 0))
+    if empty.size:
+        within_t = -np.expm1(-rt[empty])  # P(patience <= T)
+        nobody = {
+            "wait_probability": 1.0, "abandon_probability": 1.0, "abandons_fail": 0.0, "short_excluded": 0.0,
+            "abandons_within_threshold_excluded": 0.0, "abandons_within_threshold_success": within_t,
+            "answered_only": np.nan, "asa_seconds": np.nan, "mean_wait_seconds": patience[empty],
+            "mean_queue_length": (a * patience / aht)[empty], "occupancy": np.nan,
+        }
         for q in wanted:
-            if q == "abandons_within_threshold_success":
-                out[q][empty] = -np.expm1(-rt[empty])
-            elif q == "mean_wait_seconds":
-                out[q][empty] = patience[empty]
-            elif q == "mean_queue_length":
-                out[q][empty] = (a * patience / aht)[empty]
-    if regular.any():
+            out[q][empty] = nobody[q]
+    regular = np.flatnonzero((a > 0) & (nf > 0))
+    if regular.size:
         needed = sorted({spec for q in wanted for spec in _NEEDS[q]})
-        sel = regular
-        values = _assemble(a[sel], nf[sel], aht[sel], patience[sel], rt[sel], (short / patience)[sel],
-                           needed, wanted)
+        values = _assemble(a[regular], nf[regular], aht[regular], patience[regular], rt[regular],
+                           (short / patience)[regular], needed, wanted)
         for q in wanted:
-            out[q][sel] = values[q]
+            out[q][regular] = values[q]
     return out
 
 
@@ -398,8 +396,8 @@ def _integrals_group(a: np.ndarray, n: np.ndarray, x: np.ndarray, rt: np.ndarray
             return value
 
         flat[keep] = log_integral(log_f, length[keep], guess=width[e])
-    flat = flat.reshape(len(rows), m)
+    per_row: np.ndarray = flat.reshape(len(rows), m)
     logs: dict[str, np.ndarray] = {}
     for i, (spec, _side) in enumerate(rows):
-        logs[spec] = flat[i] if spec not in logs else np.logaddexp(logs[spec], flat[i])
+        logs[spec] = per_row[i] if spec not in logs else np.logaddexp(logs[spec], per_row[i])
     return logs, offset

@@ -686,7 +686,8 @@ def _tier_layer(state: _State, resolution: Resolution) -> Layer | None:
 def _section_full(section: str, raw: Any) -> Any:
     """A top-level section as the master states it, completed with the model's defaults."""
     info = Scenario.model_fields[section]
-    adapter: TypeAdapter[Any] = TypeAdapter(info.annotation)
+    annotation: Any = info.annotation
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
     if raw is _MISSING:
         value = info.get_default(call_default_factory=True)
     else:

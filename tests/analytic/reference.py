@@ -56,6 +56,7 @@ def erlang_c(load: float, agents: int, aht: float, threshold: float) -> dict[str
 
 
 def _hyp(b: Any, z: Any) -> mp.mpf:
+    """1F1(1; b; z) by mpmath (slow when z > b >> 1e4: keep such cases out of the fast tests)."""
     return mp.hyp1f1(1, b, z, maxterms=10**8)
 
 

@@ -1,0 +1,344 @@
+"""Quotes side by side: what-if, the tier menu, the price–service frontier and sensitivity.
+
+Each function builds new scenarios with :meth:`Scenario.with_changes` (the original is never edited; provenance
+and renegotiation follow the change) and quotes each of them with the same seed, so the differences come from
+the change and not from random numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from simulator.errors import ScenarioError
+from simulator.jsonutil import jsonable
+from simulator.scenario import Scenario, parse_override
+
+
+class QuoteLike(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+QuoteFn = Callable[[Scenario], Any]
+
+#: The lines a what-if reports, as (label, path into the quote document).
+DELTA_LINES: tuple[tuple[str, str], ...] = (
+    ("peak agents", "staffing.peak_agents"),
+    ("agent FTE", "staffing.fte"),
+    ("seats", "staffing.seats"),
+    ("required hours", "hours.required"),
+    ("productive hours", "hours.productive"),
+    ("paid hours", "hours.paid"),
+    ("price", "price.total"),
+    ("price per productive hour", "price.per_productive_hour"),
+    ("price per call", "price.per_call"),
+    ("P(miss)", "risk.p_miss"),
+    ("expected credits", "risk.expected_credits"),
+)
+
+
+def _default_quote() -> QuoteFn:
+    from simulator.pricing.quote import quote
+
+    return quote
+
+
+def lookup(document: Mapping[str, Any], path: str) -> Any:
+    """``lookup(doc, "price.total")``: a value inside a nested quote document (None where absent)."""
+    value: Any = document
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _peak(document: Mapping[str, Any]) -> int | None:
+    agents = lookup(document, "staffing.agents_per_interval")
+    return max(agents) if agents else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def numeric_delta(baseline: Any, variant: Any) -> Any:
+    """Variant − baseline for every number present in both documents, keeping the nesting."""
+    if isinstance(baseline, Mapping) and isinstance(variant, Mapping):
+        out = {k: numeric_delta(baseline[k], variant[k]) for k in baseline if k in variant}
+        return {k: v for k, v in out.items() if v is not None and v != {}}
+    a, b = _number(baseline), _number(variant)
+    if a is None or b is None:
+        return None
+    return b - a
+
+
+def changes_from_overrides(overrides: Iterable[str]) -> dict[str, Any]:
+    """``["sla.service_level=0.9"]`` → ``{"sla.service_level": 0.9}`` (validated against the schema)."""
+    changes: dict[str, Any] = {}
+    for text in overrides:
+        path, value = parse_override(text)
+        changes[path] = value
+    return changes
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    baseline: Any
+    variant: Any
+    changes: Mapping[str, Any]
+
+    @property
+    def baseline_document(self) -> dict[str, Any]:
+        return dict(self.baseline.to_dict())
+
+    @property
+    def variant_document(self) -> dict[str, Any]:
+        return dict(self.variant.to_dict())
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The headline lines: baseline, variant, delta and relative delta."""
+        base, var = _with_peak(self.baseline_document), _with_peak(self.variant_document)
+        rows = []
+        for label, path in DELTA_LINES:
+            a, b = _number(lookup(base, path)), _number(lookup(var, path))
+            delta = None if a is None or b is None else b - a
+            relative = None if delta is None or not a else delta / a
+            rows.append({"item": label, "path": path, "baseline": a, "variant": b, "delta": delta,
+                         "delta_relative": relative})
+        return rows
+
+    def summary(self) -> str:
+        """One sentence: '90/20 instead of 80/20: +6 agents at peak, +4.1 FTE, +3.9% price, P(miss) 31% → 8%'."""
+        base, var = _with_peak(self.baseline_document), _with_peak(self.variant_document)
+        what = describe_changes(self.changes, self.baseline.scenario, self.variant.scenario)
+        parts = []
+        peak_a, peak_b = lookup(base, "staffing.peak_agents"), lookup(var, "staffing.peak_agents")
+        if peak_a is not None and peak_b is not None:
+            parts.append(f"{peak_b - peak_a:+d} agents at peak")
+        fte_a, fte_b = _number(lookup(base, "staffing.fte")), _number(lookup(var, "staffing.fte"))
+        if fte_a is not None and fte_b is not None:
+            parts.append(f"{fte_b - fte_a:+.1f} FTE")
+        price_a, price_b = _number(lookup(base, "price.total")), _number(lookup(var, "price.total"))
+        if price_a and price_b is not None:
+            parts.append(f"{100 * (price_b / price_a - 1):+.1f}% price")
+        p_a, p_b = _number(lookup(base, "risk.p_miss")), _number(lookup(var, "risk.p_miss"))
+        if p_a is not None and p_b is not None:
+            parts.append(f"P(miss) {100 * p_a:.0f}% → {100 * p_b:.0f}%")
+        return f"{what}: " + ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        base, var = self.baseline_document, self.variant_document
+        delta = numeric_delta(base, var)
+        if isinstance(delta, dict):
+            peak_a, peak_b = _peak(base), _peak(var)
+            if peak_a is not None and peak_b is not None:
+                delta.setdefault("staffing", {})["peak_agents"] = peak_b - peak_a
+        return jsonable({"changes": dict(self.changes), "baseline": base, "variant": var, "delta": delta,
+                         "lines": self.lines(), "summary": self.summary()})
+
+
+def _with_peak(document: dict[str, Any]) -> dict[str, Any]:
+    staffing = dict(document.get("staffing") or {})
+    staffing.setdefault("peak_agents", _peak(document))
+    return {**document, "staffing": staffing}
+
+
+def describe_changes(changes: Mapping[str, Any], base: Scenario, var: Scenario) -> str:
+    """'90/20 instead of 80/20' for an SLA change, else 'sla.max_abandon_rate = 0.03 instead of 0.05'."""
+    def sla(scenario: Scenario) -> str | None:
+        level = scenario.sla.service_level
+        return None if level is None else f"{100 * level:g}/{scenario.sla.threshold_seconds:g}"
+
+    sla_keys = {"sla.service_level", "sla.threshold_seconds", "tier"}
+    if changes and set(changes) <= sla_keys and sla(base) and sla(var) and sla(base) != sla(var):
+        return f"{sla(var)} instead of {sla(base)}"
+    texts = []
+    for path, value in changes.items():
+        before = _resolved(base, path)
+        texts.append(f"{path} = {value}" + (f" instead of {before}" if before is not None else ""))
+    return "; ".join(texts) if texts else "no change"
+
+
+def _resolved(scenario: Scenario, path: str) -> Any:
+    value: Any = scenario
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
+        if value is None:
+            return None
+    return value
+
+
+def whatif(scenario: Scenario, changes: Mapping[str, Any], *, quote_fn: QuoteFn | None = None,
+           label: str = "--set") -> WhatIf:
+    """The quote of ``scenario`` and of ``scenario`` with ``changes``, side by side."""
+    if not changes:
+        raise ScenarioError("give at least one change (--set KEY=VALUE)", source="--set", field=None)
+    run = quote_fn or _default_quote()
+    variant = scenario.with_changes(changes, label=label)
+    return WhatIf(run(scenario), run(variant), dict(changes))
+
+
+def tiers(scenario: Scenario, *, quote_fn: QuoteFn | None = None) -> dict[str, Any]:
+    """The quote for each tier of the master agreement's menu (in the menu's order)."""
+    if not scenario.tiers:
+        raise ScenarioError("the master agreement has no tier menu", field="tiers", value=None, has_value=False)
+    run = quote_fn or _default_quote()
+    return {name: run(scenario.with_changes(tier_changes(scenario, name), label=f"tier {name}"))
+            for name in scenario.tiers}
+
+
+def tier_changes(scenario: Scenario, name: str) -> dict[str, Any]:
+    """The changes that put tier ``name``'s SLA in force, over any SLA the project file states itself.
+
+    The merge order puts the project above the tier (a project may tighten its tier); on the menu, each tier's
+    bundle must be priced as the tier states it.
+    """
+    sla = scenario.tiers[name].sla
+    return {"tier": name, **{f"sla.{key}": ("none" if value is None else value)
+                             for key, value in sla.model_dump().items()}}
+
+
+FRONTIER_METRICS = {
+    "service_level": "sla.service_level",
+    "asa": "sla.max_asa_seconds",
+    "abandon": "sla.max_abandon_rate",
+}
+
+
+@dataclass(frozen=True)
+class Frontier:
+    metric: str
+    path: str
+    targets: tuple[float, ...]
+    quotes: tuple[Any, ...]
+
+    def prices(self) -> np.ndarray:
+        return np.asarray([q.to_dict()["price"]["total"] for q in self.quotes], dtype=float)
+
+    def marginal_cost_per_point(self) -> list[float | None]:
+        """Δprice / Δtarget between neighbouring targets, per point (1 point = 0.01 for fractions, 1 s for ASA)."""
+        unit = 1.0 if self.metric == "asa" else 0.01
+        prices = self.prices()
+        out: list[float | None] = []
+        for i in range(1, len(self.targets)):
+            step = (self.targets[i] - self.targets[i - 1]) / unit
+            out.append(float((prices[i] - prices[i - 1]) / step) if step else None)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({
+            "metric": self.metric,
+            "field": self.path,
+            "points": [{"target": t, "quote": q.to_dict()} for t, q in zip(self.targets, self.quotes, strict=True)],
+            "marginal_cost_per_point": self.marginal_cost_per_point(),
+        })
+
+
+def parse_range(text: str, *, source: str) -> tuple[float, ...]:
+    """'0.70:0.95:0.05' → (0.70, 0.75, …, 0.95), both ends inclusive; '0.8,0.9' → (0.8, 0.9)."""
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if step <= 0 or stop < start:
+                raise ScenarioError("needs START:STOP:STEP with STEP > 0 and STOP >= START", source=source,
+                                    value=text)
+            count = math.floor((stop - start) / step + 1e-9) + 1
+            values = tuple(round(start + i * step, 12) for i in range(count))
+        else:
+            values = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise ScenarioError("needs START:STOP:STEP or a comma-separated list of numbers", source=source,
+                            value=text) from None
+    if not values or len(values) > 200 or not all(math.isfinite(v) for v in values):
+        raise ScenarioError("needs 1 to 200 finite values", source=source, value=text)
+    return values
+
+
+def frontier(scenario: Scenario, *, metric: str, targets: Sequence[float],
+             quote_fn: QuoteFn | None = None) -> Frontier:
+    """Quotes along one SLA target (service level, ASA cap or abandonment cap), both ends inclusive."""
+    if metric not in FRONTIER_METRICS:
+        raise ScenarioError(f"must be one of {', '.join(FRONTIER_METRICS)}", field="metric", value=metric)
+    run = quote_fn or _default_quote()
+    path = FRONTIER_METRICS[metric]
+    quotes = tuple(run(scenario.with_changes({path: value}, label="frontier")) for value in targets)
+    return Frontier(metric, path, tuple(float(t) for t in targets), quotes)
+
+
+SENSITIVITY_FACTORS = ("volume", "aht", "patience", "shrinkage")
+
+
+def moved(scenario: Scenario, factor: str, step: float) -> Scenario:
+    """``scenario`` with one input moved by the relative ``step`` (+0.05 = +5 %)."""
+    scale = 1.0 + step
+    changes: dict[str, Any] = {}
+    if factor == "volume":
+        demand = scenario.demand
+        if demand.calls_per_day is not None:
+            changes["demand.calls_per_day"] = demand.calls_per_day * scale
+        else:
+            assert demand.calls_per_interval is not None
+            changes["demand.calls_per_interval"] = [c * scale for c in demand.calls_per_interval]
+    elif factor == "aht":
+        for part in ("talk", "hold", "acw"):
+            dist = getattr(scenario.handling, part)
+            if dist is not None:
+                changes.update(_scaled(f"handling.{part}", dist, scale))
+    elif factor == "patience":
+        if scenario.patience is None:
+            raise ScenarioError("the scenario has no patience to move", field="patience", value=None,
+                                has_value=False)
+        changes.update(_scaled("patience", scenario.patience, scale))
+    elif factor == "shrinkage":
+        value = min(scenario.staffing.shrinkage * scale, 0.95)
+        changes["staffing.shrinkage"] = value
+    else:
+        raise ScenarioError(f"must be one of {', '.join(SENSITIVITY_FACTORS)}", field="factor", value=factor)
+    return scenario.with_changes(changes, label=f"sensitivity {factor} {step:+.0%}")
+
+
+def _scaled(path: str, dist: Any, scale: float) -> dict[str, Any]:
+    if hasattr(dist, "samples"):
+        return {f"{path}.samples": [v * scale for v in dist.samples]}
+    return {f"{path}.mean": dist.mean * scale}
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    baseline: Any
+    steps: tuple[float, ...]
+    rows: tuple[tuple[str, float, Any], ...]  # (factor, step, quote)
+
+    def table(self) -> list[dict[str, Any]]:
+        base = self.baseline.to_dict()
+        base_price = base["price"]["total"]
+        out = []
+        for factor, step, quote in self.rows:
+            doc = quote.to_dict()
+            price = doc["price"]["total"]
+            out.append({"factor": factor, "step": step, "price": price,
+                        "price_change": price / base_price - 1 if base_price else None,
+                        "fte": doc["staffing"]["fte"], "p_miss": doc["risk"]["p_miss"]})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({"baseline": self.baseline.to_dict(), "steps": list(self.steps), "rows": self.table()})
+
+
+def sensitivity(scenario: Scenario, *, steps: Sequence[float] = (-0.10, -0.05, 0.05, 0.10),
+                factors: Sequence[str] = SENSITIVITY_FACTORS, quote_fn: QuoteFn | None = None) -> Sensitivity:
+    """Re-quote with each input moved by each step: what the price and P(miss) do when a forecast is off."""
+    run = quote_fn or _default_quote()
+    chosen = [f for f in factors if f != "patience" or scenario.patience is not None]
+    rows = tuple((factor, float(step), run(moved(scenario, factor, step))) for factor in chosen for step in steps)
+    return Sensitivity(run(scenario), tuple(float(s) for s in steps), rows)

@@ -1,0 +1,393 @@
+"""The quote pipeline: SLA → simulation-confirmed staffing → FTE chain → cost → price with risk → every unit.
+
+:func:`quote` chains the steps, each in its own module:
+
+1. **Staffing** (:mod:`simulator.pricing.confirm`): the analytic plan, confirmed and adjusted by simulation to
+   the scenario's criterion (``staffing.criterion``: the mean over the simulated months meets every target,
+   or P(miss) is at most ``staffing.risk``).
+2. **FTE chain** (:func:`simulator.pricing.fte_chain`): required agent-hours → productive → paid hours → FTE,
+   seats, support heads.
+3. **Cost build-up** (:func:`simulator.pricing.cost_build_up`): the workload is the answered calls per month
+   of the simulation at the confirmed staffing on the forecast (repeat calls and redials are calls too) and
+   the contract's handle time (:func:`simulator.pricing.contract_handle_seconds`).
+4. **Risk** (:mod:`simulator.pricing.risk`): ``months`` contract months with volume and AHT shocks, by the
+   surrogate (default) or the full simulation; :func:`simulator.pricing.credit_risk` turns them into
+   P(miss), expected credits, their 95th percentile and the price with risk as the master agreement says.
+5. **Billing units** (:func:`simulator.pricing.billing_units`): the quoted total per FTE-month, productive
+   hour, paid hour, handled minute and answered call; ``per_X × quantity_X = total`` for every unit.
+6. Optionally the **term** (:func:`simulator.pricing.term_schedule`): escalator and ramp-up, month by month.
+
+Beside it, the **comparison**: the staffing and price that Erlang C, Erlang A (when the scenario has a
+patience) and the simulation-confirmed plan give, and the simulated service level under all five
+definitions at the quoted staffing. The cost lines of :meth:`Quote.to_dict` add up to ``price.total``:
+the cost build-up (which ends with the margin) plus, when the master prices risk in, the expected credits,
+minus the expected bonus, plus the risk premium.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.errors import InfeasibleTargetError, ScenarioError
+from simulator.jsonutil import jsonable
+from simulator.pricing.billing import BillingUnits, billing_quantities, billing_units
+from simulator.pricing.confirm import ConfirmedStaffing, confirm_staffing
+from simulator.pricing.cost import CostBuildUp, Workload, contract_handle_seconds, cost_build_up
+from simulator.pricing.credits import CreditRisk, credit_risk
+from simulator.pricing.fte import FteChain, fte_chain
+from simulator.pricing.risk import RISK_METHODS, MonthRunner, RiskMonths, simulated_months, surrogate_months
+from simulator.pricing.term import TermSchedule, term_schedule
+from simulator.scenario.model import Scenario
+from simulator.staffing import analytic_staffing, normalise_choice
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["PlanComparison", "Quote", "quote"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanComparison:
+    """The staffing and base price one staffing method gives (before expected credits)."""
+
+    method: str  # "erlang_c", "erlang_a" or "simulation"
+    basis: str
+    chain: FteChain | None
+    price: float  # the cost build-up's price (before credits) [currency/month]
+    price_per_unit: float  # that price per billing unit [currency/unit]
+    service_level: float  # the method's own monthly SL (contract definition), volume-weighted
+    abandon_rate: float
+    error: str | None = None  # why the method gives no staffing (targets it cannot meet)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.chain is None:
+            return jsonable({"method": self.method, "basis": self.basis, "error": self.error})
+        return jsonable({
+            "method": self.method,
+            "peak_agents": self.chain.peak_agents,
+            "agent_hours": self.chain.required_hours,
+            "fte": self.chain.fte,
+            "seats": self.chain.seats,
+            "price": self.price,
+            "price_per_billing_unit": self.price_per_unit,
+            "service_level": self.service_level,
+            "abandon_rate": self.abandon_rate,
+            "agents_per_interval": [int(a) for a in self.chain.agents_per_interval],
+            "basis": self.basis,
+        })
+
+
+@dataclass(frozen=True, eq=False)
+class Quote:
+    """A priced scenario: every step from the SLA to the price in every unit, and the risk."""
+
+    scenario: Scenario
+    seed: int
+    staffing: ConfirmedStaffing
+    chain: FteChain
+    workload: Workload
+    cost: CostBuildUp
+    credit: CreditRisk
+    risk_months: RiskMonths
+    units: BillingUnits
+    term: TermSchedule | None
+    comparison: tuple[PlanComparison, ...]
+
+    # -- key figures ---------------------------------------------------------------------------------------
+    @property
+    def total(self) -> float:
+        """The monthly price quoted (with expected credits and risk premium as the master says). [currency]"""
+        return self.units.total
+
+    @property
+    def currency(self) -> str:
+        return self.units.currency
+
+    @property
+    def billing_unit(self) -> str:
+        return self.scenario.billing.unit
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Simulated metrics at the quoted staffing on the forecast (counts per month, pooled ratios)."""
+        return self.staffing.sims.pooled()
+
+    @property
+    def service_level_by_definition(self) -> dict[str, float]:
+        """The simulated SL under each of the five definitions at the quoted staffing (pooled counts)."""
+        return self.staffing.sims.service_level_by_definition()
+
+    @property
+    def cost_lines(self) -> dict[str, float]:
+        """Cost build-up lines (margin included) plus the risk lines; they add up to the total."""
+        lines = dict(self.cost.lines)
+        credit = self.credit
+        if credit.include_in_price:
+            lines["expected_credits"] = credit.expected_credits
+            if self.scenario.credits.bonus_share > 0:
+                lines["expected_bonus"] = -credit.expected_bonus
+            lines["risk_premium"] = credit.risk_premium
+        return lines
+
+    def interval_rows(self) -> list[dict[str, Any]]:
+        """Per interval of the day: load, the analytic start, the quoted agents and the simulated metrics."""
+        plan = self.staffing.start
+        simulated = self.staffing.sims.interval_table()
+        for_sla = self.staffing.agents_for_sla
+        rows = []
+        for i, start in enumerate(self.scenario.interval_starts):
+            rows.append({
+                "start": start,
+                "calls": float(plan.queue_calls[i]),
+                "offered_load": float(plan.offered_load[i]),
+                "start_agents": int(plan.agents[i]),
+                "agents_for_sla": None if for_sla is None else int(for_sla[i]),
+                "agents": int(self.staffing.agents[i]),
+                "simulated_calls": float(simulated["offered_per_day"][i]),
+                "service_level": float(simulated["service_level"][i]),
+                "abandon_rate": float(simulated["abandon_rate"][i]),
+                "asa_seconds": float(simulated["asa_seconds"][i]),
+                "occupancy": float(simulated["occupancy"][i]),
+            })
+        return rows
+
+    # -- documents and tables ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The ``callsim quote --json`` document (architecture.md), with the extra keys beside the contract's."""
+        scenario = self.scenario
+        chain = self.chain
+        price = self.units.to_dict()
+        price["billing_unit"] = self.billing_unit
+        price["per_billing_unit"] = self.units.rate(self.billing_unit)
+        price["base_total"] = self.cost.price
+        risk = {
+            "p_miss": self.credit.p_miss,
+            "p_miss_by_metric": self.credit.p_miss_by_metric,
+            "expected_credits": self.credit.expected_credits,
+            "credits_p95": self.credit.credits_p95,
+            **{k: v for k, v in self.credit.to_dict().items()
+               if k not in ("p_miss", "p_miss_by_metric", "expected_credits", "credits_p95")},
+            "p_miss_any_target": self.risk_months.p_miss_any(scenario),
+            **{k: v for k, v in self.risk_months.to_dict().items() if k != "months"},
+        }
+        cost_summary = {k: v for k, v in self.cost.to_dict().items() if k != "lines"}
+        cost_summary["lines_sum_to"] = "price.total"
+        cost_summary["workload"] = self.workload.to_dict()
+        return jsonable({
+            "scenario": scenario.name,
+            "method": scenario.staffing.method,
+            "criterion": scenario.staffing.criterion,
+            "seed": self.seed,
+            "staffing": {
+                "agents_per_interval": [int(a) for a in chain.agents_per_interval],
+                "fte": chain.fte,
+                "seats": chain.seats,
+                "support_heads": chain.support_heads,
+                "peak_agents": chain.peak_agents,
+                "agents_for_sla_per_interval": (None if chain.agents_for_sla_per_interval is None
+                                                else [int(a) for a in chain.agents_for_sla_per_interval]),
+                "interval_starts": scenario.interval_starts,
+                "steps": chain.steps,
+                "search": self.staffing.to_dict(),
+            },
+            "hours": chain.to_dict()["hours"],
+            "cost": self.cost_lines,
+            "cost_build_up": cost_summary,
+            "price": price,
+            "billing_unit": self.billing_unit,
+            "risk": risk,
+            "metrics": self.metrics,
+            "service_level_by_definition": self.service_level_by_definition,
+            "comparison": {
+                "plans": [plan.to_dict() for plan in self.comparison],
+                "sl_definition": scenario.definitions.sl_definition,
+                "service_level_by_definition": self.service_level_by_definition,
+                "note": "price is the cost build-up's price before expected credits, for every plan; "
+                        "service levels are each method's own (formulas for Erlang C/A, simulation on the "
+                        "forecast for the confirmed plan)",
+            },
+            "intervals": self.interval_rows(),
+            "term": None if self.term is None else self.term.to_dict(),
+            "provenance": scenario.provenance,
+            "renegotiation": list(scenario.renegotiation),
+        })
+
+    def staffing_frame(self) -> pd.DataFrame:
+        """One row per interval of the day (index: start)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.interval_rows()).set_index("start")
+
+    def cost_frame(self) -> pd.DataFrame:
+        """One row per cost line: amount and share of the total."""
+        import pandas as pd
+
+        lines = self.cost_lines
+        frame = pd.DataFrame({"amount": list(lines.values())}, index=pd.Index(list(lines), name="line"))
+        frame["share"] = frame["amount"] / self.total
+        return frame
+
+    def price_frame(self) -> pd.DataFrame:
+        """One row per billing unit: quantity per month, price per unit, and the scenario's unit marked."""
+        import pandas as pd
+
+        quantities = billing_quantities(self.chain, self.workload)
+        rows = [{"unit": unit, "quantity": q, "price": self.units.rates[unit], "billed": unit == self.billing_unit}
+                for unit, q in quantities.items()]
+        return pd.DataFrame(rows).set_index("unit")
+
+    def comparison_frame(self) -> pd.DataFrame:
+        """One row per staffing method (Erlang C, Erlang A, simulation-confirmed)."""
+        import pandas as pd
+
+        rows = []
+        for plan in self.comparison:
+            row = plan.to_dict()
+            row.pop("agents_per_interval", None)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("method")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The key figures as one column (index: quantity)."""
+        import pandas as pd
+
+        figures = {
+            "peak_agents": self.chain.peak_agents, "fte": self.chain.fte, "seats": self.chain.seats,
+            "required_hours": self.chain.required_hours, "productive_hours": self.chain.productive_hours,
+            "paid_hours": self.chain.paid_hours, "base_price": self.cost.price, "total": self.total,
+            **{f"per_{u}": r for u, r in self.units.rates.items()},
+            "p_miss": self.credit.p_miss, "expected_credits": self.credit.expected_credits,
+            "credits_p95": self.credit.credits_p95,
+            "service_level": self.metrics["service_level"], "abandon_rate": self.metrics["abandon_rate"],
+        }
+        return pd.DataFrame({"value": list(figures.values())}, index=pd.Index(list(figures), name="quantity"))
+
+
+def _positive_int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ScenarioError("must be an integer >= 1", field=field, value=value)
+    return int(value)
+
+
+def _analytic_comparison(scenario: Scenario, method: str, rate_card_unit: str) -> PlanComparison:
+    """The plan one Erlang method gives, priced like the quote (answered calls by that method's formulas)."""
+    try:
+        plan = analytic_staffing(scenario, method=method)
+    except InfeasibleTargetError as error:
+        return PlanComparison(method=method, basis="formulas", chain=None, price=math.nan, price_per_unit=math.nan,
+                              service_level=math.nan, abandon_rate=math.nan, error=str(error))
+    days = scenario.demand.days_per_month
+    chain = fte_chain(plan.agents, agents_for_sla=plan.agents_for_sla, interval_seconds=scenario.interval_seconds,
+                      days_per_month=days, staffing=scenario.staffing, rate_card=scenario.rate_card)
+    metrics = plan.metrics
+    calls = plan.queue_calls
+    abandon = np.asarray(getattr(metrics, "abandon_probability", np.zeros_like(calls)), dtype=float)
+    definition = scenario.definitions.sl_definition
+    by_def = getattr(metrics, "service_level_by_definition", None)
+    sl = np.asarray(metrics.service_level if by_def is None else by_def[definition], dtype=float)
+    # Volume-weighted by each definition's denominator: the denominators differ only by abandons, and the
+    # formulas' SL per interval is the ratio; weight by calls for a plain, documented roll-up.
+    total_calls = float(calls.sum())
+    workload = Workload(answered_calls=float((calls * (1.0 - abandon)).sum()) * days,
+                        handle_seconds=contract_handle_seconds(scenario.handling, scenario.definitions))
+    cost = cost_build_up(chain, workload, scenario.rate_card, currency=scenario.agreement.currency)
+    units = billing_units(cost.price, chain=chain, workload=workload, currency=scenario.agreement.currency)
+    return PlanComparison(
+        method=method, basis="formulas (SIPP per interval, calls-weighted over the day)", chain=chain,
+        price=cost.price, price_per_unit=units.rate(rate_card_unit),
+        service_level=float((calls * sl).sum() / total_calls) if total_calls > 0 else math.nan,
+        abandon_rate=float((calls * abandon).sum() / total_calls) if total_calls > 0 else math.nan,
+    )
+
+
+def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = None,
+          replications: int | None = None, risk_method: str = "surrogate", term_months: int | None = None,
+          progress: Progress | None = None, workers: int | None = None) -> Quote:
+    """Price ``scenario``: staffing confirmed by simulation, FTE chain, cost, price with risk, every unit.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved scenario (:func:`simulator.scenario.load_scenario`).
+    seed : int, optional
+        Root seed of every simulated and surrogate month; default ``simulation.seed`` (0). Equal seeds give
+        identical quotes.
+    months : int, optional
+        Contract months for P(miss) and the credits; default ``simulation.months``. [months]
+    replications : int, optional
+        Months simulated on the forecast at each staffing the search tries (and behind the surrogate's
+        calibration); default ``simulation.replications``. [months]
+    risk_method : {"surrogate", "simulation"}
+        How the risk months are evaluated (:mod:`simulator.pricing.risk`); hyphens accepted.
+    term_months : int, optional
+        Also price the contract term month by month (escalator, ramp-up). [months]
+    progress : callable, optional
+        ``progress(done, total)`` after each simulated month of a batch.
+    workers : int, optional
+        Processes for the simulations; default the available cores. The result does not depend on it.
+
+    Returns
+    -------
+    Quote
+
+    Raises
+    ------
+    ScenarioError
+        A bad argument (the field names it: ``risk_method``, ``simulation.months``, ...).
+    InfeasibleTargetError
+        No staffing meets the SLA, or credits that take the whole invoice.
+    """
+    method = normalise_choice(risk_method, RISK_METHODS, field="risk_method")
+    seed = scenario.simulation.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ScenarioError("must be an integer >= 0", field="simulation.seed", value=seed)
+    seed = int(seed)
+    months = _positive_int(scenario.simulation.months if months is None else months, "simulation.months")
+    replications = _positive_int(scenario.simulation.replications if replications is None else replications,
+                                 "simulation.replications")
+    if term_months is not None:
+        term_months = _positive_int(term_months, "term_months")
+
+    with MonthRunner(workers=workers, progress=progress) as runner:
+        confirmed = confirm_staffing(scenario, seed=seed, replications=replications, months=months, runner=runner)
+        if method == "simulation":
+            risk_months = simulated_months(scenario, confirmed.agents, months=months, seed=seed, runner=runner)
+        elif confirmed.risk_months is not None and confirmed.risk_months.months == months:
+            risk_months = confirmed.risk_months
+        else:
+            risk_months = surrogate_months(scenario, confirmed.agents, confirmed.calibration, months=months,
+                                           seed=seed)
+
+    currency = scenario.agreement.currency
+    chain = fte_chain(confirmed.agents, agents_for_sla=confirmed.agents_for_sla,
+                      interval_seconds=scenario.interval_seconds, days_per_month=scenario.demand.days_per_month,
+                      staffing=scenario.staffing, rate_card=scenario.rate_card)
+    workload = Workload(answered_calls=confirmed.sims.per_month("answered"),
+                        handle_seconds=contract_handle_seconds(scenario.handling, scenario.definitions))
+    cost = cost_build_up(chain, workload, scenario.rate_card, currency=currency)
+    credit = credit_risk(risk_months.outcomes, sla=scenario.sla, credits=scenario.credits, base_price=cost.price,
+                         floors=scenario.definitions.floors, currency=currency)
+    units = billing_units(credit.price, chain=chain, workload=workload, currency=currency)
+    term = None if term_months is None else term_schedule(credit.price, chain=chain, rate_card=scenario.rate_card,
+                                                           term_months=term_months, currency=currency)
+
+    unit = scenario.billing.unit
+    comparison = [_analytic_comparison(scenario, "erlang_c", unit)]
+    if scenario.patience is not None:
+        comparison.append(_analytic_comparison(scenario, "erlang_a", unit))
+    simulated = confirmed.sims.pooled()
+    comparison.append(PlanComparison(
+        method="simulation", basis=f"simulation-confirmed ({confirmed.criterion} criterion), simulated on the "
+                                   "forecast", chain=chain, price=cost.price,
+        price_per_unit=cost.price / billing_quantities(chain, workload)[unit]
+        if billing_quantities(chain, workload)[unit] > 0 else math.nan,
+        service_level=simulated["service_level"], abandon_rate=simulated["abandon_rate"]))
+    return Quote(scenario=scenario, seed=seed, staffing=confirmed, chain=chain, workload=workload, cost=cost,
+                 credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison))

@@ -1,0 +1,105 @@
+"""CLI: `whatif`, `tiers`, `frontier`, `sensitivity` and the quote's files, on a small, fast scenario."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.helpers import REPO, assert_one_line_error
+
+BANK = REPO / "scenarios" / "bank_premium.toml"
+FAST = ("--months", "10", "--replications", "2", "--set", "demand.days_per_month=4")
+
+
+def test_whatif_tighter_target(cli):
+    result = cli("whatif", BANK, *FAST, "--change", "sla.service_level=0.95", "--json")
+    assert result.code == 0, result.err
+    doc = result.json
+    assert set(doc) >= {"baseline", "variant", "delta", "summary"}
+    assert doc["baseline"]["price"]["currency"] == doc["variant"]["price"]["currency"]
+    base = sum(doc["baseline"]["staffing"]["agents_per_interval"])
+    tight = sum(doc["variant"]["staffing"]["agents_per_interval"])
+    assert tight >= base
+    assert doc["delta"]["price"]["total"] == pytest.approx(
+        doc["variant"]["price"]["total"] - doc["baseline"]["price"]["total"])
+    assert doc["summary"].startswith("95/15 instead of 90/15:")
+    assert "FTE" in doc["summary"] and "P(miss)" in doc["summary"]
+
+
+def test_whatif_locked_field_is_a_renegotiation(cli):
+    result = cli("whatif", BANK, *FAST, "--change", "definitions.sl_definition=answered_only", "--json")
+    assert result.code == 0, result.err
+    assert "warning:" in result.err
+    assert "definitions.sl_definition" in result.json["variant"]["renegotiation"]
+    assert result.json["baseline"]["renegotiation"] == []
+
+
+def test_whatif_table_and_sentence(cli):
+    result = cli("whatif", BANK, *FAST, "--change", "sla.service_level=0.95")
+    assert result.code == 0, result.err
+    assert "95/15 instead of 90/15" in result.out
+    assert "Price" in result.out
+
+
+def test_tiers_side_by_side_with_files(cli, tmp_path):
+    result = cli("tiers", BANK, *FAST, "--out", tmp_path, "--json")
+    assert result.code == 0, result.err
+    tiers = result.json["tiers"]
+    assert set(tiers) == {"gold", "silver", "bronze"}
+    # The project states 90/15 itself; on the menu each tier's own bundle is priced.
+    assert tiers["gold"]["provenance"]["sla.service_level"].startswith("tier gold")
+    assert tiers["bronze"]["provenance"]["sla.threshold_seconds"].startswith("tier bronze")
+    fte = {name: doc["staffing"]["fte"] for name, doc in tiers.items()}
+    assert fte["gold"] >= fte["silver"] >= fte["bronze"]
+    assert {p.name for p in tmp_path.iterdir()} == {"tiers.json", "tiers.csv", "tiers_figure.png",
+                                                    "tiers_figure.svg"}
+
+
+def test_frontier_points_and_marginal_cost(cli, tmp_path):
+    result = cli("frontier", BANK, *FAST, "--target-sl", "0.80:0.90:0.05", "--out", tmp_path, "--json")
+    assert result.code == 0, result.err
+    doc = result.json
+    assert [p["target"] for p in doc["points"]] == pytest.approx([0.80, 0.85, 0.90])
+    prices = [p["quote"]["price"]["total"] for p in doc["points"]]
+    assert len(doc["marginal_cost_per_point"]) == 2
+    assert doc["marginal_cost_per_point"][0] == pytest.approx((prices[1] - prices[0]) / 5)
+    agents = [sum(p["quote"]["staffing"]["agents_per_interval"]) for p in doc["points"]]
+    assert agents == sorted(agents)
+    assert (tmp_path / "frontier_figure.png").stat().st_size > 10_000
+
+
+def test_sensitivity_table_and_tornado(cli, tmp_path):
+    result = cli("sensitivity", BANK, *FAST, "--steps", "-0.1,0.1", "--out", tmp_path, "--json")
+    assert result.code == 0, result.err
+    rows = result.json["rows"]
+    assert {r["factor"] for r in rows} == {"volume", "aht", "patience", "shrinkage"}
+    price = {(r["factor"], r["step"]): r["price"] for r in rows}
+    assert price[("volume", 0.1)] > price[("volume", -0.1)]
+    assert price[("shrinkage", 0.1)] > price[("shrinkage", -0.1)]
+    assert (tmp_path / "tornado_figure.svg").stat().st_size > 0
+
+
+def test_quote_files(cli, tmp_path):
+    result = cli("quote", BANK, *FAST, "--out", tmp_path)
+    assert result.code == 0, result.err
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"quote.json", "quote.xlsx", "staffing.csv", "cost.csv", "price.csv", "comparison.csv",
+            "staffing_figure.png", "staffing_figure.svg", "monthly_sl_figure.png"} <= names
+    book = load_workbook(tmp_path / "quote.xlsx")
+    assert {"Summary", "Staffing", "Cost", "Price", "Comparison"} <= set(book.sheetnames)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("whatif", BANK), ("--set",)),
+        (("frontier", BANK), ("--target-sl",)),
+        (("frontier", BANK, "--target-sl", "0.9:0.8:0.05"), ("--target-sl", "0.9:0.8:0.05")),
+        (("frontier", BANK, "--target-sl", "abc"), ("--target-sl", "abc")),
+        (("sensitivity", BANK, "--steps", "-1.5"), ("--steps",)),
+        (("tiers", BANK, "--months", "0"), ("--months",)),
+        (("whatif", BANK, "--change", "sla.nonsense=1"), ("nonsense",)),
+    ],
+)
+def test_bad_input(cli, args, fragments):
+    assert_one_line_error(cli(*args), *fragments)

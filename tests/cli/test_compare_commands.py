@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from tests.helpers import REPO, assert_one_line_error
+from tests.helpers import REPO, SCENARIOS, assert_one_line_error
 
 BANK = REPO / "scenarios" / "bank_premium.toml"
 FAST = ("--months", "10", "--replications", "2", "--set", "demand.days_per_month=4")
@@ -103,3 +103,29 @@ def test_quote_files(cli, tmp_path):
 )
 def test_bad_input(cli, args, fragments):
     assert_one_line_error(cli(*args), *fragments)
+
+
+TINY = ("--months", "5", "--replications", "1", "--set", "demand.days_per_month=2")
+COMMANDS = {
+    "quote": (),
+    "whatif": ("--change", "sla.threshold_seconds=30"),
+    "tiers": (),
+    "frontier": ("--target-sl", "0.75,0.85"),
+    "sensitivity": ("--steps", "0.1"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_command_on_every_scenario(cli, command, path):
+    result = cli(command, path, *TINY, *COMMANDS[command], "--json")
+    assert result.code == 0, result.err
+    assert result.json
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_command_on_every_scenario_full(cli, command, path):
+    result = cli(command, path, *COMMANDS[command], "--json")
+    assert result.code == 0, result.err

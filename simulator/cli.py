@@ -689,8 +689,12 @@ def write_quote_files(result: Any, out: Path) -> None:
             ("seed", doc["seed"]), ("agent FTE", doc["staffing"]["fte"]), ("seats", doc["staffing"]["seats"]),
             ("price per month", doc["price"]["total"]), ("currency", doc["price"]["currency"]),
             ("P(miss)", doc["risk"]["p_miss"]), ("expected credits", doc["risk"]["expected_credits"]))]
-        write_workbook(path, {"summary": summary, **tables}, title=f"callsim quote: {doc['scenario']}",
-                       currency=doc["price"]["currency"])
+        menu = [{"tier": name, "in force": name == scenario.tier, "SLA": _sla_text(tier),
+                 "description": tier.description} for name, tier in scenario.tiers.items()]
+        write_workbook(path, {"summary": summary, **tables, "tiers": menu},
+                       title=f"callsim quote: {doc['scenario']}", currency=doc["price"]["currency"],
+                       notes=["The tiers sheet lists the master agreement's menu; `callsim tiers --out DIR` prices "
+                              "every tier side by side (tiers.xlsx)."])
 
     def figure(build: Callable[[], Any]) -> Callable[[Path], Any]:
         return lambda path: save_figure(build(), path)  # PNG and SVG beside each other
@@ -913,7 +917,8 @@ def tiers(
     scenario: ScenarioArg = None,
     set_: SetOpt = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
-    out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv and a figure.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv, tiers.xlsx and a figure.")]
+    = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The quote for each tier of the master agreement's menu, side by side."""
@@ -932,6 +937,7 @@ def tiers(
     if out is not None:
         from simulator.jsonutil import dumps
         from simulator.report.figures import save_figure, tiers_comparison
+        from simulator.report.workbook import write_workbook
 
         names = list(docs)
 
@@ -943,6 +949,8 @@ def tiers(
         write_outputs(out, {
             "tiers.json": lambda p: p.write_text(dumps({"tiers": docs}) + "\n"),
             "tiers.csv": lambda p: _frame(rows).to_csv(p),
+            "tiers.xlsx": lambda p: write_workbook(p, {"tiers": _frame(rows)}, currency=currency,
+                                                   title=f"callsim tiers: {loaded.name}"),
             "tiers_figure": figure,
         })
     if json_out:
@@ -953,8 +961,9 @@ def tiers(
     stdout.print(comparison_table(rows, deltas=False, currency=currency, title="the tier menu"))
 
 
-def _sla_text(scenario: Any) -> str:
-    sla = scenario.sla
+def _sla_text(holder: Any) -> str:
+    """'90/20, abandon ≤ 3%' for a scenario or a tier (anything with an ``sla``)."""
+    sla = holder.sla
     text = f"{100 * sla.service_level:g}/{sla.threshold_seconds:g}" if sla.service_level is not None else "—"
     if sla.max_abandon_rate is not None:
         text += f", abandon ≤ {100 * sla.max_abandon_rate:g}%"

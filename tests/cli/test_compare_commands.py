@@ -51,7 +51,7 @@ def test_tiers_side_by_side_with_files(cli, tmp_path):
     assert tiers["bronze"]["provenance"]["sla.threshold_seconds"].startswith("tier bronze")
     fte = {name: doc["staffing"]["fte"] for name, doc in tiers.items()}
     assert fte["gold"] >= fte["silver"] >= fte["bronze"]
-    assert {p.name for p in tmp_path.iterdir()} == {"tiers.json", "tiers.csv", "tiers_figure.png",
+    assert {p.name for p in tmp_path.iterdir()} == {"tiers.json", "tiers.csv", "tiers.xlsx", "tiers_figure.png",
                                                     "tiers_figure.svg"}
 
 
@@ -86,7 +86,9 @@ def test_quote_files(cli, tmp_path):
     assert {"quote.json", "quote.xlsx", "staffing.csv", "cost.csv", "price.csv", "comparison.csv",
             "staffing_figure.png", "staffing_figure.svg", "monthly_sl_figure.png"} <= names
     book = load_workbook(tmp_path / "quote.xlsx")
-    assert {"Summary", "Staffing", "Cost", "Price", "Comparison"} <= set(book.sheetnames)
+    assert {"Summary", "Staffing", "Cost", "Price", "Comparison", "Tiers"} <= set(book.sheetnames)
+    menu = [row[0] for row in book["Tiers"].iter_rows(min_row=2, values_only=True)]
+    assert menu == ["gold", "silver", "bronze"]
 
 
 @pytest.mark.parametrize(

@@ -28,3 +28,11 @@ def test_every_command_shown_exists(cli):
     for command in shown:
         assert command in listed, command
     assert "sensitivity" in listed
+
+
+def test_the_error_example_is_what_the_cli_prints(cli):
+    block = README.split("gives one line on stderr and exit code 2:", 1)[1]
+    command, expected = re.findall(r"```console\n\$ callsim (.*?)\n(.*?)\n```", block, flags=re.S)[0]
+    result = cli(*command.split())
+    assert result.code == 2
+    assert result.err.strip() == expected.strip()

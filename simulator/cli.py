@@ -470,7 +470,8 @@ def simulate(
             name = "quick"
         else:
             quick_only: tuple[tuple[str, Any], ...] = (("--patience", patience), ("--threshold", threshold),
-                                                       ("--sl-definition", sl_definition))
+                                                       ("--sl-definition", sl_definition),
+                                                       ("--warmup-hours", warmup_hours or None))
             for option, value in quick_only:
                 if value is not None:
                     raise option_error(option, "is a quick-form flag; with a scenario use --set", value)

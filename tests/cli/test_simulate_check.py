@@ -95,6 +95,7 @@ def test_simulate_staffing_csv(cli, tmp_path):
         (("simulate", *QUICK, "--sl-definition", "nope"), ("--sl-definition", "nope")),
         (("simulate", "--patience", "30"), ("--patience",)),
         (("simulate", "--agents", "-3"), ("--agents", "-3")),
+        (("simulate", "--warmup-hours", "2"), ("--warmup-hours", "quick-form")),
         (("check", "--calls-per-hour", "400", "--aht", "360"), ("--agents",)),
     ],
 )

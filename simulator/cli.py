@@ -49,6 +49,10 @@ OPTION_FOR_FIELD = {
     "max_occupancy": "--max-occupancy",
     "sl_definition": "--sl-definition",
     "method": "--method",
+    "hours": "--hours",
+    "warmup_hours": "--warmup-hours",
+    "replications": "--replications",
+    "seed": "--seed",
 }
 
 ScenarioArg = Annotated[
@@ -91,6 +95,23 @@ def option_error(option: str, message: str, value: Any) -> SimulatorError:
     from simulator.errors import ScenarioError
 
     return ScenarioError(message, source=option, value=value, has_value=value is not None)
+
+
+def as_option_error(error: SimulatorError) -> SimulatorError:
+    """The library names its parameters; the user typed options: name the option instead."""
+    if error.source is None and error.field in OPTION_FOR_FIELD:
+        error.source, error.field = OPTION_FOR_FIELD[error.field], None
+    return error
+
+
+def check_quick_form(scenario: Path | None, set_: list[str] | None, required: Sequence[tuple[str, Any]]) -> None:
+    """The quick flags stand alone: no scenario or --set beside them, and each required flag given."""
+    if scenario is not None or set_:
+        raise option_error("SCENARIO", "give a scenario or the quick flags, not both",
+                           str(scenario) if scenario is not None else " ".join(set_ or ()))
+    for option, value in required:
+        if value is None:
+            raise option_error(option, "is required in the quick form", None)
 
 
 def _fmt(value: Any) -> str:
@@ -212,9 +233,7 @@ def staff(
     """Required agents: for one queue (quick flags) or per interval of a scenario's day."""
     quick = calls_per_hour is not None or aht is not None
     if quick:
-        if scenario is not None or set_:
-            raise option_error("SCENARIO", "give a scenario or the quick flags (--calls-per-hour, --aht), not both",
-                               str(scenario) if scenario is not None else set_)
+        check_quick_form(scenario, set_, (("--calls-per-hour", calls_per_hour), ("--aht", aht)))
         _staff_quick(calls_per_hour, aht, threshold, target_sl, patience, max_abandon, max_asa, max_occupancy,
                      sl_definition, method, short_abandon, json_out)
         return
@@ -269,10 +288,7 @@ def _staff_quick(calls_per_hour: float | None, aht: float | None, threshold: flo
     from simulator.scenario.model import SL_DEFINITIONS
     from simulator.staffing import ANALYTIC_METHODS, normalise_choice
 
-    if calls_per_hour is None:
-        raise option_error("--calls-per-hour", "is required in the quick form", None)
-    if aht is None:
-        raise option_error("--aht", "is required in the quick form", None)
+    assert calls_per_hour is not None and aht is not None  # check_quick_form saw to it
     _check_positive("--calls-per-hour", calls_per_hour, allow_zero=True)
     _check_positive("--aht", aht)
     threshold = 20.0 if threshold is None else threshold
@@ -304,10 +320,7 @@ def _staff_quick(calls_per_hour: float | None, aht: float | None, threshold: flo
             max_asa_seconds=max_asa, max_abandon=max_abandon, max_occupancy=max_occupancy,
         ))
     except SimulatorError as error:
-        # The library names its parameters; the user typed options.
-        if error.source is None and error.field in OPTION_FOR_FIELD:
-            error.source, error.field = OPTION_FOR_FIELD[error.field], None
-        raise
+        raise as_option_error(error) from None
     if name == "erlang_c":
         metrics = erlang_c.metrics(load_erlang, agents, aht_seconds=aht, threshold_seconds=threshold).to_dict()
     else:
@@ -448,13 +461,10 @@ def simulate(
     progress = LazyProgress("simulating")
     try:
         if calls_per_hour is not None or aht is not None or hours is not None:
-            if scenario is not None or set_ or staffing_file is not None:
-                raise option_error("SCENARIO", "give a scenario or the quick flags, not both",
-                                   str(scenario) if scenario is not None else None)
-            for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht), ("--agents", agents),
-                                  ("--hours", hours)):
-                if value is None:
-                    raise option_error(option, "is required in the quick form", None)
+            if staffing_file is not None:
+                raise option_error("--staffing", "goes with a scenario, not with the quick flags", str(staffing_file))
+            check_quick_form(scenario, set_, (("--calls-per-hour", calls_per_hour), ("--aht", aht),
+                                              ("--agents", agents), ("--hours", hours)))
             from simulator.simulation import simulate_quick
 
             assert calls_per_hour is not None and aht is not None and agents is not None and hours is not None
@@ -465,7 +475,7 @@ def simulate(
                     patience_seconds=patience, threshold_seconds=20.0 if threshold is None else threshold,
                     warmup_hours=warmup_hours, sl_definition=sl_definition or "abandons_fail", progress=progress)
             except SimulatorError as error:
-                raise _as_option_error(error) from None
+                raise as_option_error(error) from None
             document = summary.to_dict()
             name = "quick"
         else:
@@ -492,7 +502,7 @@ def simulate(
                 run_ = simulate_scenario(loaded, agents=given, replications=replications, seed=seed,
                                          progress=progress, staffing_source=source)
             except SimulatorError as error:
-                raise _as_option_error(error) from None
+                raise as_option_error(error) from None
             summary = run_.summary
             document = {"scenario": loaded.name, "staffing_source": run_.staffing_source,
                         "agents_per_interval": [int(a) for a in run_.agents_per_interval], **summary.to_dict()}
@@ -509,16 +519,6 @@ def simulate(
         emit_json(document)
         return
     _print_summary(name, summary, out)
-
-
-def _as_option_error(error: SimulatorError) -> SimulatorError:
-    if error.source is None and error.field in OPTION_FOR_FIELD_SIM:
-        error.source, error.field = OPTION_FOR_FIELD_SIM[error.field], None
-    return error
-
-
-OPTION_FOR_FIELD_SIM = {**OPTION_FOR_FIELD, "hours": "--hours", "warmup_hours": "--warmup-hours",
-                        "replications": "--replications", "seed": "--seed"}
 
 
 def _print_summary(name: str, summary: Any, out: Path | None) -> None:
@@ -573,11 +573,8 @@ def check(
     progress = LazyProgress("checking")
     try:
         if calls_per_hour is not None or aht is not None:
-            if scenario is not None or set_:
-                raise option_error("SCENARIO", "give a scenario or the quick flags, not both", str(scenario))
-            for option, value in (("--calls-per-hour", calls_per_hour), ("--aht", aht), ("--agents", agents)):
-                if value is None:
-                    raise option_error(option, "is required in the quick form", None)
+            check_quick_form(scenario, set_, (("--calls-per-hour", calls_per_hour), ("--aht", aht),
+                                              ("--agents", agents)))
             assert calls_per_hour is not None and aht is not None and agents is not None
             try:
                 report = check_quick(calls_per_hour=calls_per_hour, aht_seconds=aht, agents=agents, hours=hours,
@@ -586,7 +583,7 @@ def check(
                                      threshold_seconds=threshold, warmup_hours=warmup_hours,
                                      sl_definition=sl_definition, progress=progress)
             except SimulatorError as error:
-                raise _as_option_error(error) from None
+                raise as_option_error(error) from None
         else:
             loaded = load(scenario, set_)
             report = check_scenario(loaded, agents=None if agents is None else agents,  # type: ignore[arg-type]

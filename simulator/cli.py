@@ -8,7 +8,8 @@ code 2.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -20,7 +21,7 @@ from rich.table import Table
 from typer._click import exceptions as click_errors
 
 from simulator import __version__
-from simulator.errors import SimulatorError, format_value
+from simulator.errors import SimulatorError, SweepInterrupted, TaskFailedError, format_value
 
 app = typer.Typer(
     name="callsim",
@@ -66,6 +67,14 @@ SetOpt = Annotated[
                  metavar="KEY=VALUE"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")]
+ExecutorOpt = Annotated[str | None, typer.Option(
+    "--executor", metavar="SPEC", show_default=False,
+    help="Where the simulations run: local (a process pool on every core; the default), local:N, sequential, "
+         "dask://HOST:PORT or a Dask scheduler file (.json). The numbers do not depend on it.")]
+ResumeOpt = Annotated[bool, typer.Option(
+    "--resume", help="Continue an interrupted run: reuse the finished quotes kept in --out DIR/checkpoint.")]
+CHECKPOINT = "checkpoint"
 
 
 @app.callback(invoke_without_command=True)
@@ -383,6 +392,7 @@ class LazyProgress:
         self.started = time.monotonic()
         self.bar: Any = None
         self.task: Any = None
+        self.first = (0, self.started)  # (tasks done, time) when the bar appeared: the rate counts from there
 
     def __call__(self, done: int, total: int) -> None:
         import time
@@ -392,13 +402,18 @@ class LazyProgress:
         if self.bar is None:
             if time.monotonic() - self.started < 1.0:
                 return
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                TimeRemainingColumn(), console=stderr, auto_refresh=False, transient=True)
+                                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=stderr,
+                                auto_refresh=False, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(self.description, total=total)
-        self.bar.update(self.task, completed=done, total=total)
+            self.task = self.bar.add_task(self.description, total=total, rate="")
+            self.first = (done, time.monotonic())
+        elapsed = time.monotonic() - self.first[1]
+        rate = (done - self.first[0]) / elapsed if elapsed > 0 else 0.0
+        per = f"{rate:.2f}/s" if rate >= 1 else (f"{1 / rate:.1f} s each" if rate > 0 else "")
+        self.bar.update(self.task, completed=done, total=total, rate=per)
         self.bar.refresh()
 
     def close(self) -> None:
@@ -451,6 +466,7 @@ def simulate(
     hours: Annotated[float | None, typer.Option(help="Quick form: hours of arrivals. [h]")] = None,
     warmup_hours: Annotated[float, typer.Option(help="Quick form: hours left out of the metrics. [h]")] = 0.0,
     sl_definition: Annotated[str | None, typer.Option(help="Quick form: SL definition.")] = None,
+    executor: ExecutorOpt = None,
     out: Annotated[Path | None, typer.Option(help="Folder for CSV files and the JSON summary.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -473,7 +489,8 @@ def simulate(
                     calls_per_hour=calls_per_hour, aht_seconds=aht, agents=agents, hours=hours,
                     replications=10 if replications is None else replications, seed=0 if seed is None else seed,
                     patience_seconds=patience, threshold_seconds=20.0 if threshold is None else threshold,
-                    warmup_hours=warmup_hours, sl_definition=sl_definition or "abandons_fail", progress=progress)
+                    warmup_hours=warmup_hours, sl_definition=sl_definition or "abandons_fail", progress=progress,
+                    backend=executor)
             except SimulatorError as error:
                 raise as_option_error(error) from None
             document = summary.to_dict()
@@ -500,7 +517,7 @@ def simulate(
                 given, source = agents, "--agents"
             try:
                 run_ = simulate_scenario(loaded, agents=given, replications=replications, seed=seed,
-                                         progress=progress, staffing_source=source)
+                                         progress=progress, staffing_source=source, backend=executor)
             except SimulatorError as error:
                 raise as_option_error(error) from None
             summary = run_.summary
@@ -634,27 +651,15 @@ def quote(
                                                   "(every month simulated).")] = "surrogate",
     term_months: Annotated[int | None, typer.Option(help="Also price the contract term, month by month.")]
     = None,
+    executor: ExecutorOpt = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the quote's files (JSON, CSV tables).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The main job: staffing confirmed by simulation, FTEs, cost lines, price in every unit, P(miss), credits."""
-    from simulator.pricing.quote import quote as price_quote
-    from simulator.pricing.risk import RISK_METHODS
-    from simulator.staffing import normalise_choice
-
-    for option, value in (("--months", months), ("--replications", replications), ("--term-months", term_months)):
-        if value is not None and value < 1:
-            raise option_error(option, "must be an integer >= 1", value)
-    if seed is not None and seed < 0:
-        raise option_error("--seed", "must be an integer >= 0", seed)
-    method = normalise_choice(risk_method, RISK_METHODS, field="", source="--risk-method")
+    options = quote_options(seed, months, replications, risk_method, term_months)
     loaded = load(scenario, set_)
-    progress = LazyProgress("quoting")
-    try:
-        result = price_quote(loaded, seed=seed, months=months, replications=replications, risk_method=method,
-                             term_months=term_months, progress=progress)
-    finally:
-        progress.close()
+    with command_sweep(executor, "quoting (simulated months)") as sweep:
+        result = options(loaded, backend=sweep.backend, progress=sweep.progress)
     if out is not None:
         write_quote_files(result, out)
     if json_out:
@@ -821,32 +826,65 @@ def _print_quote(result: Any, out: Path | None) -> None:
                      "staffing_figure and monthly_sl_figure (.png, .svg)")
 
 
-SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")]
 MonthsOpt = Annotated[int | None, typer.Option(help="Contract months for P(miss) (default: simulation.months).")]
 RepsOpt = Annotated[int | None, typer.Option(help="Months simulated per staffing tried (default: "
                                                   "simulation.replications).")]
 RiskOpt = Annotated[str, typer.Option(help="surrogate or simulation.")]
 
 
-def _quoter(seed: int | None, months: int | None, replications: int | None, risk_method: str,
-            progress: Any) -> Callable[[Any], Any]:
-    """The quote function every comparison command uses: one seed, so differences come from the change."""
-    from simulator.pricing.quote import quote as price_quote
+def quote_options(seed: int | None, months: int | None, replications: int | None, risk_method: str,
+                  term_months: int | None = None) -> Any:
+    """The run settings every quote of a command shares: one seed, so differences come from the change."""
+    from simulator.pricing.quote import QuoteOptions
     from simulator.pricing.risk import RISK_METHODS
     from simulator.staffing import normalise_choice
 
-    for option, value in (("--months", months), ("--replications", replications)):
+    for option, value in (("--months", months), ("--replications", replications), ("--term-months", term_months)):
         if value is not None and value < 1:
             raise option_error(option, "must be an integer >= 1", value)
     if seed is not None and seed < 0:
         raise option_error("--seed", "must be an integer >= 0", seed)
     method = normalise_choice(risk_method, RISK_METHODS, field="", source="--risk-method")
+    return QuoteOptions(seed=seed, months=months, replications=replications, risk_method=method,
+                        term_months=term_months)
 
-    def run_quote(scenario: Any) -> Any:
-        return price_quote(scenario, seed=seed, months=months, replications=replications, risk_method=method,
-                           progress=progress)
 
-    return run_quote
+@contextmanager
+def command_sweep(executor: str | None, description: str, *, out: Path | None = None, resume: bool = False,
+                  title: str = "") -> Iterator[Any]:
+    """The sweep a command runs its tasks on: the --executor backend, a progress bar and, with --out, a
+    checkpoint folder that keeps finished tasks (so that Ctrl-C loses nothing and --resume continues)."""
+    import shutil
+
+    from simulator.errors import SweepInterrupted
+    from simulator.sweep import Sweep, SweepStore, opened
+
+    if resume and out is None:
+        raise option_error("--resume", "needs --out DIR: the checkpoint is kept there", None)
+    # Every finished quote is its own batch: a quote takes seconds, so losing one to Ctrl-C would be waste.
+    store = None if out is None else SweepStore(out / CHECKPOINT, title=title, resume=resume, batch_size=1,
+                                                source="--out")
+    progress = LazyProgress(description)
+    try:
+        with opened(executor) as backend:
+            yield Sweep(backend=backend, progress=progress, store=store)
+    except SweepInterrupted as stopped:
+        kept = store is not None and store.batch_count() > 0
+        hint = (f"; the finished tasks are kept in {store.directory}: rerun with --resume to continue"
+                if kept and store is not None else "; nothing was written")
+        raise SweepInterrupted(stopped.message + hint, done=stopped.done, total=stopped.total) from None
+    finally:
+        progress.close()
+        if store is not None and store.batch_count() == 0:
+            shutil.rmtree(store.directory, ignore_errors=True)  # nothing finished: leave no empty checkpoint
+
+
+def drop_checkpoint(out: Path | None) -> None:
+    """After the final files are written, the checkpoint has served its purpose."""
+    import shutil
+
+    if out is not None:
+        shutil.rmtree(out / CHECKPOINT, ignore_errors=True)
 
 
 def _headline(doc: dict[str, Any]) -> dict[str, Any]:
@@ -869,6 +907,7 @@ def whatif(
                                                           "(repeatable), e.g. --change sla.service_level=0.9.")]
     = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    executor: ExecutorOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The quote for the scenario and for the changed scenario side by side, every line with its delta.
@@ -887,11 +926,9 @@ def whatif(
             raise option_error("--set", "give the change to price, e.g. --set sla.service_level=0.9", None)
         loaded = load(scenario, None)
         changes = changes_from_overrides(set_)
-    progress = LazyProgress("quoting")
-    try:
-        result = price_whatif(loaded, changes, quote_fn=_quoter(seed, months, replications, risk_method, progress))
-    finally:
-        progress.close()
+    options = quote_options(seed, months, replications, risk_method)
+    with command_sweep(executor, "quoting baseline and variant") as sweep:
+        result = price_whatif(loaded, changes, options=options, sweep=sweep)
     print_warnings(result.variant.scenario.warnings)
     if json_out:
         emit_json(result.to_dict())
@@ -917,17 +954,16 @@ def tiers(
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
     out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv, tiers.xlsx and a figure.")]
     = None,
+    executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """The quote for each tier of the master agreement's menu, side by side."""
     from simulator.pricing.compare import tiers as price_tiers
 
+    options = quote_options(seed, months, replications, risk_method)
     loaded = load(scenario, set_)
-    progress = LazyProgress("quoting tiers")
-    try:
-        quotes = price_tiers(loaded, quote_fn=_quoter(seed, months, replications, risk_method, progress))
-    finally:
-        progress.close()
+    with command_sweep(executor, "quoting tiers", out=out, resume=resume, title=f"tiers of {loaded.name}") as sweep:
+        quotes = price_tiers(loaded, options=options, sweep=sweep)
     docs = {name: q.to_dict() for name, q in quotes.items()}
     currency = next(iter(quotes.values())).currency
     rows = {name: {"SLA": _sla_text(q.scenario), **_headline(doc)} for (name, q), doc in
@@ -951,6 +987,7 @@ def tiers(
                                                    title=f"callsim tiers: {loaded.name}"),
             "tiers_figure": figure,
         })
+        drop_checkpoint(out)
     if json_out:
         emit_json({"tiers": docs})
         return
@@ -985,6 +1022,7 @@ def frontier(
     max_abandon: Annotated[str | None, typer.Option(help="Abandonment caps, e.g. 0.08,0.05,0.03.")] = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
     out: Annotated[Path | None, typer.Option(help="Folder for frontier.json, frontier.csv and the figure.")] = None,
+    executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Price, FTE and P(miss) against an SLA target, with the marginal cost per point; a figure with --out."""
@@ -998,13 +1036,11 @@ def frontier(
                            None if not given else ", ".join(o for _, o, _ in given))
     metric, option, text = given[0]
     targets = parse_range(text, source=option)
+    options = quote_options(seed, months, replications, risk_method)
     loaded = load(scenario, set_)
-    progress = LazyProgress("quoting the frontier")
-    try:
-        result = price_frontier(loaded, metric=metric, targets=targets,
-                                quote_fn=_quoter(seed, months, replications, risk_method, progress))
-    finally:
-        progress.close()
+    with command_sweep(executor, "quoting the frontier", out=out, resume=resume,
+                       title=f"frontier of {loaded.name} along {option}") as sweep:
+        result = price_frontier(loaded, metric=metric, targets=targets, options=options, sweep=sweep)
     doc = result.to_dict()
     currency = result.quotes[0].currency
     rows = []
@@ -1032,6 +1068,7 @@ def frontier(
             "frontier.csv": lambda p: pd.DataFrame(rows).to_csv(p, index=False),
             "frontier_figure": figure,
         })
+        drop_checkpoint(out)
     if json_out:
         emit_json(doc)
         return
@@ -1048,6 +1085,7 @@ def sensitivity(
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
     out: Annotated[Path | None, typer.Option(help="Folder for sensitivity.json, .csv and the tornado figure.")]
     = None,
+    executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Price and P(miss) when volume, AHT, patience and shrinkage move by the given steps (re-quoted)."""
@@ -1057,13 +1095,11 @@ def sensitivity(
     moves = parse_range(steps, source="--steps")
     if any(m <= -1 for m in moves):
         raise option_error("--steps", "each move must be > -1 (a relative change)", steps)
+    options = quote_options(seed, months, replications, risk_method)
     loaded = load(scenario, set_)
-    progress = LazyProgress("quoting moved scenarios")
-    try:
-        result = price_sensitivity(loaded, steps=moves,
-                                   quote_fn=_quoter(seed, months, replications, risk_method, progress))
-    finally:
-        progress.close()
+    with command_sweep(executor, "quoting moved scenarios", out=out, resume=resume,
+                       title=f"sensitivity of {loaded.name}") as sweep:
+        result = price_sensitivity(loaded, steps=moves, options=options, sweep=sweep)
     doc = result.to_dict()
     base = doc["baseline"]
     currency = base["price"]["currency"]
@@ -1087,6 +1123,7 @@ def sensitivity(
             "sensitivity.csv": lambda p: pd.DataFrame(doc["rows"]).to_csv(p, index=False),
             "tornado_figure": figure,
         })
+        drop_checkpoint(out)
     if json_out:
         emit_json(doc)
         return
@@ -1146,6 +1183,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         # Outside standalone mode, click hands back the code of a typer.Exit instead of raising it.
         if isinstance(returned, int) and not isinstance(returned, bool):
             return returned
+    except SweepInterrupted as error:
+        _fail(str(error))
+        return 130
+    except TaskFailedError as error:
+        _fail(str(error))
+        return 1
     except SimulatorError as error:
         _fail(str(error))
         return 2

@@ -16,9 +16,7 @@ mean and interval; with fewer than two defined values the bounds are ``None``.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +27,7 @@ from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.metrics import DAILY_REPORT_COLUMNS, METRIC_NAMES, Metrics, compute_metrics
 from simulator.scenario.model import Definitions
+from simulator.sweep import Backend, Task, available_cores, run_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -273,13 +272,6 @@ def _one_replication(engine: Engine, model: Any, seed: np.random.SeedSequence, d
     return _flatten(metrics)
 
 
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells, else the CPU count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return os.cpu_count() or 1
-
-
 def _default_engine() -> Engine:
     from simulator.sim.engine import simulate
 
@@ -289,7 +281,7 @@ def _default_engine() -> Engine:
 def replicate(model: Any, *, replications: int, seed: int, definitions: Definitions, threshold_seconds: float,
               target: float | None = None, warmup_seconds: float = 0.0, workers: int | None = None,
               progress: Progress | None = None, days_per_period: int | None = None,
-              engine: Engine | None = None) -> ReplicationSummary:
+              engine: Engine | None = None, backend: str | Backend | None = None) -> ReplicationSummary:
     """Run R independent replications of ``model`` and summarise their metrics.
 
     Parameters
@@ -318,6 +310,8 @@ def replicate(model: Any, *, replications: int, seed: int, definitions: Definiti
     engine : callable, optional
         ``engine(model, seed=SeedSequence) -> SimulationResult``; default
         :func:`simulator.sim.engine.simulate`. Must be a module-level function to run on a pool.
+    backend : str or Backend, optional
+        Where the replications run (:mod:`simulator.sweep`); overrides ``workers``.
 
     Returns
     -------
@@ -333,23 +327,12 @@ def replicate(model: Any, *, replications: int, seed: int, definitions: Definiti
     children = np.random.SeedSequence(int(seed)).spawn(int(replications))
     args = (definitions, float(threshold_seconds), target, float(warmup_seconds), days_per_period)
     total = int(replications)
-    pool_size = min(workers if workers is not None else available_cores(), total)
-
-    samples: list[_Sample | None] = [None] * total
-    if pool_size <= 1:
-        for r, child in enumerate(children):
-            samples[r] = _one_replication(run, model, child, *args)
-            if progress is not None:
-                progress(r + 1, total)
-    else:
-        with ProcessPoolExecutor(max_workers=pool_size) as pool:
-            futures = {pool.submit(_one_replication, run, model, child, *args): r
-                       for r, child in enumerate(children)}
-            for done, future in enumerate(as_completed(futures), start=1):
-                samples[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, total)
-    finished = [s for s in samples if s is not None]
+    if backend is None:
+        pool_size = min(workers if workers is not None else available_cores(), total)
+        backend = "sequential" if pool_size <= 1 else f"local:{pool_size}"
+    tasks = [Task(f"replication {r + 1}", _one_replication, (run, model, child, *args))
+             for r, child in enumerate(children)]
+    finished: list[_Sample] = run_tasks(tasks, backend=backend, progress=progress)
     return _summarise(finished, seed=int(seed), threshold_seconds=float(threshold_seconds),
                       warmup_seconds=float(warmup_seconds), definitions=definitions, target=target)
 

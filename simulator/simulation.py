@@ -20,6 +20,7 @@ from simulator.replications import ReplicationSummary, replicate
 from simulator.scenario.model import SL_DEFINITIONS, Definitions, Scenario
 from simulator.sim.model import CentreModel
 from simulator.staffing import analytic_staffing, normalise_choice
+from simulator.sweep import Backend
 
 Progress = Callable[[int, int], None]
 
@@ -94,7 +95,7 @@ def default_agents(scenario: Scenario) -> tuple[np.ndarray, str]:
 def simulate_scenario(scenario: Scenario, *, agents: int | np.ndarray | None = None,
                       replications: int | None = None, seed: int | None = None,
                       progress: Progress | None = None, workers: int | None = None,
-                      staffing_source: str | None = None) -> ScenarioRun:
+                      staffing_source: str | None = None, backend: str | Backend | None = None) -> ScenarioRun:
     """Simulate ``replications`` months of ``scenario`` with the given (or the scenario's own) staffing."""
     if agents is None:
         per_interval, source = default_agents(scenario)
@@ -112,6 +113,7 @@ def simulate_scenario(scenario: Scenario, *, agents: int | np.ndarray | None = N
         days_per_period=days_per_period(scenario),
         progress=progress,
         workers=workers,
+        backend=backend,
     )
     return ScenarioRun(scenario, per_interval, source, summary)
 
@@ -121,7 +123,7 @@ def simulate_quick(*, calls_per_hour: float, aht_seconds: float, agents: int, ho
                    threshold_seconds: float = 20.0, warmup_hours: float = 0.0,
                    sl_definition: str = "abandons_fail", short_abandon_seconds: float = 5.0,
                    target: float | None = None, progress: Progress | None = None,
-                   workers: int | None = None) -> ReplicationSummary:
+                   workers: int | None = None, backend: str | Backend | None = None) -> ReplicationSummary:
     """The quick form: a stationary M/M/N(+M) centre that starts empty, takes arrivals for ``hours`` and drains.
 
     Calls arriving in the first ``warmup_hours`` are simulated but left out of the metrics.
@@ -138,4 +140,4 @@ def simulate_quick(*, calls_per_hour: float, aht_seconds: float, agents: int, ho
     definitions = Definitions(sl_definition=definition, short_abandon_seconds=short_abandon_seconds)
     return replicate(model, replications=replications, seed=seed, definitions=definitions,
                      threshold_seconds=threshold_seconds, target=target, warmup_seconds=warmup_hours * 3600.0,
-                     progress=progress, workers=workers)
+                     progress=progress, workers=workers, backend=backend)

@@ -334,8 +334,9 @@ class _Search:
         if fresh:
             total = self.replications
             if self.sequential:
-                batch = max(2, self.runner.workers)
-                months = self.simulate(agents, 0, min(total, batch))
+                # Judge after 2, 4, 8, ... months: a schedule fixed in advance, never sized by the workers, so
+                # the verdict (and the staffing) is the same on one core, a pool or a cluster.
+                months = self.simulate(agents, 0, min(total, 2))
                 while True:
                     sims = self.month_set(months)
                     values = criterion_metrics(sims)
@@ -346,7 +347,7 @@ class _Search:
                     if clear:
                         result = _Evaluation(months, meets, values, None)
                         break
-                    months = months + self.simulate(agents, len(months), min(total, len(months) + batch))
+                    months = months + self.simulate(agents, len(months), min(total, 2 * len(months)))
             else:
                 result = self._judge_all(agents, self.simulate(agents, 0, total))
             self.cache[key] = result

@@ -62,7 +62,6 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +76,7 @@ from simulator.pricing.credits import MonthOutcomes, month_misses
 from simulator.scenario.model import SL_DEFINITIONS, Definitions, Scenario
 from simulator.sim.draws import make_streams, unit_gamma, volume_multipliers
 from simulator.sim.model import CentreModel
+from simulator.sweep import SEQUENTIAL, Backend, Task, available_cores, open_backend, run_tasks
 
 __all__ = [
     "METRICS",
@@ -254,21 +254,33 @@ def _simulate_month(model: CentreModel, seed: np.random.SeedSequence, definition
 
 
 class MonthRunner:
-    """Simulates batches of months, in this process or on one process pool kept for the whole quote.
+    """Simulates batches of months through the sweep runner, on one backend kept for the whole quote.
 
     Each month has its own seed (a ``SeedSequence`` given by the caller, never one per worker), so results
-    do not depend on the number of workers. Use as a context manager, or call :meth:`close`.
+    do not depend on the backend or the number of workers. Use as a context manager, or call :meth:`close`.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Processes of a local pool; default the available cores (``1``: in this process).
+    progress : callable, optional
+        ``progress(done, total)`` after each simulated month of a batch.
+    backend : str or Backend, optional
+        Where months run instead (:mod:`simulator.sweep`): an open backend is used and left open, a spec
+        (``"dask://host:8786"``) is opened here and closed by :meth:`close`.
     """
 
-    def __init__(self, *, workers: int | None = None, progress: Progress | None = None) -> None:
-        from simulator.replications import available_cores
-
+    def __init__(self, *, workers: int | None = None, progress: Progress | None = None,
+                 backend: str | Backend | None = None) -> None:
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise ScenarioError("must be an integer >= 1", field="workers", value=workers)
-        self.workers = available_cores() if workers is None else workers
+        if backend is None:
+            count = available_cores() if workers is None else workers
+            backend = "sequential" if count <= 1 else f"local:{count}"
+        self._owned = not isinstance(backend, Backend)
+        self.backend = open_backend(backend) if isinstance(backend, str) else backend
         self.progress = progress
         self.simulated = 0  # months simulated so far
-        self._pool: Executor | None = None
 
     def __enter__(self) -> MonthRunner:
         return self
@@ -277,9 +289,8 @@ class MonthRunner:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        if self._owned:
+            self.backend.stop()
 
     def run(self, models: CentreModel | Sequence[CentreModel], seeds: Sequence[np.random.SeedSequence],
             scenario: Scenario) -> list[SimulatedMonth]:
@@ -290,24 +301,12 @@ class MonthRunner:
             raise ScenarioError(f"needs one model per seed ({count})", field="models", value=len(per_month))
         layout = month_layout(scenario)
         args = (scenario.definitions, float(scenario.sla.threshold_seconds), layout)
-        out: list[SimulatedMonth | None] = [None] * count
-        if self.workers <= 1 or count <= 1:
-            for k in range(count):
-                out[k] = _simulate_month(per_month[k], seeds[k], *args)
-                self._tick(k + 1, count)
-        else:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers)
-            futures = [self._pool.submit(_simulate_month, per_month[k], seeds[k], *args) for k in range(count)]
-            for k, future in enumerate(futures):
-                out[k] = future.result()
-                self._tick(k + 1, count)
+        tasks = [Task(f"month {k + 1}", _simulate_month, (per_month[k], seeds[k], *args)) for k in range(count)]
+        # One month is quicker here than a round trip to a worker; the result is the same either way.
+        out: list[SimulatedMonth] = run_tasks(tasks, backend=self.backend if count > 1 else SEQUENTIAL,
+                                              progress=self.progress)
         self.simulated += count
-        return [m for m in out if m is not None]
-
-    def _tick(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(done, total)
+        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -379,9 +379,10 @@ def validate(
 
 
 class LazyProgress:
-    """A progress bar on stderr that appears only once a run has taken more than a second.
+    """A progress bar on stderr (tasks done, rate, time left) that appears once a run has taken a second.
 
     Refreshed by hand (no refresh thread), so that process pools can fork safely while it is shown.
+    ``CALLSIM_PROGRESS=1`` shows it at once, even when stderr is not a terminal.
     """
 
     def __init__(self, description: str, *, enabled: bool = True) -> None:
@@ -400,12 +401,14 @@ class LazyProgress:
         if not self.enabled:
             return
         if self.bar is None:
-            if time.monotonic() - self.started < 1.0:
+            if time.monotonic() - self.started < 1.0 and not _force_progress():
                 return
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+            # CALLSIM_PROGRESS=1 shows the bar even when stderr is not a terminal (a log file, a test).
+            console = stderr if stderr.is_terminal else Console(stderr=True, force_terminal=True, width=100)
             self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=stderr,
+                                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console,
                                 auto_refresh=False, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=total, rate="")

@@ -71,9 +71,14 @@ def test_a_bad_executor_is_one_line(cli: Callable[..., Result], command: str) ->
                           "--executor: must be sequential, local, local:N")
 
 
-def test_executors_give_identical_json(cli: Callable[..., Result]) -> None:
+def test_executors_give_identical_json_and_the_progress_bar_goes_to_stderr(
+        cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["whatif", "--change", "sla.service_level=0.85", *SMALL, "--json"]
     sequential = cli(*args, "--executor", "sequential")
+    monkeypatch.setenv("CALLSIM_PROGRESS", "1")  # show the bar although stderr is not a terminal
     pool = cli(*args, "--executor", "local:2")
     assert sequential.code == pool.code == 0
-    assert sequential.out == pool.out
+    assert sequential.out == pool.out  # stdout holds the JSON document only
+    bar = pool.err.replace("\r", "\n")
+    assert "quoting baseline and variant" in bar and "2/2" in bar  # tasks done
+    assert "/s" in bar or "s each" in bar  # the rate

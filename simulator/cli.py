@@ -69,7 +69,7 @@ SetOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 SeedOpt = Annotated[int | None, typer.Option(help="Root seed (default: the scenario's, else 0).")]
 ExecutorOpt = Annotated[str | None, typer.Option(
-    "--executor", metavar="SPEC", show_default=False,
+    "--executor", metavar="SPEC", show_default=False, envvar="CALLSIM_EXECUTOR",
     help="Where the simulations run: local (a process pool on every core; the default), local:N, sequential, "
          "dask://HOST:PORT or a Dask scheduler file (.json). The numbers do not depend on it.")]
 ResumeOpt = Annotated[bool, typer.Option(

@@ -82,3 +82,9 @@ def test_executors_give_identical_json_and_the_progress_bar_goes_to_stderr(
     bar = pool.err.replace("\r", "\n")
     assert "quoting baseline and variant" in bar and "2/2" in bar  # tasks done
     assert "/s" in bar or "s each" in bar  # the rate
+
+
+def test_the_executor_can_come_from_the_environment(cli: Callable[..., Result],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLSIM_EXECUTOR", "pool:3")
+    assert_one_line_error(cli("quote", *SMALL), "--executor: must be sequential, local, local:N", "pool:3")

@@ -304,7 +304,7 @@ def replicate(model: Any, *, replications: int, seed: int, definitions: Definiti
         Processes; default the available cores. ``1`` runs sequentially in this process. The result does not
         depend on it.
     progress : callable, optional
-        ``progress(done, total)``, called in this process after each finished replication.
+        ``progress(done, total)``, called in this process at the start and after each finished replication.
     days_per_period : int, optional
         Days per measurement period (month); default all simulated days form one period.
     engine : callable, optional

@@ -204,7 +204,7 @@ def test_progress_callback_counts_every_replication() -> None:
     seen: list[tuple[int, int]] = []
     replicate(FakeModel(), replications=4, seed=0, definitions=DEFS, threshold_seconds=20.0,
               engine=fake_engine, workers=2, progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # the start, then each finished replication
 
 
 def test_daily_report_from_replications(tmp_path: Path) -> None:

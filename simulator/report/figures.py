@@ -501,13 +501,16 @@ def monthly_metric_distribution(values: npt.ArrayLike, *, target: float, credit_
     side = "missed" if higher_is_better else "over the cap"
     handles.append(Patch(color=VERMILION, alpha=0.8, label=f"Months {side}"))
     handles.append(Patch(color=BLUE, alpha=0.8, label="Months met"))
-    ax.legend(handles=handles, loc="upper left", fontsize=NOTE_SIZE + 1, frameon=False)
+    # The legend goes in the top corner away from the target and credit lines, so that it never hides them.
+    lines_left = float(np.mean(marks)) < 0.5 * (float(edges[0]) + float(edges[-1]))
+    ax.legend(handles=handles, loc="upper right" if lines_left else "upper left", fontsize=NOTE_SIZE + 1,
+              frameon=False)
     ax.set_ylim(0, max(float(np.max(share)), 0.01) * 1.35)  # head-room for the legend
     note = (f"{format_number(data.size)} months · mean {_format_target(float(np.mean(data)), value_format)}"
             f" · 5th–95th percentile {_format_target(float(np.percentile(data, 5)), value_format)}–"
             f"{_format_target(float(np.percentile(data, 95)), value_format)}")
-    _title(ax, title, subtitle)
-    ax.text(1.0, 1.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=NOTE_SIZE, color=GREY)
+    # The summary goes on the grey line under the title (not beside it, where a long title would run into it).
+    _title(ax, title, note if not subtitle else f"{subtitle} · {note}")
     return fig
 
 
@@ -549,7 +552,7 @@ def _input_text(value: Any) -> str:
 def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]], *, currency: str | None,
             title: str = "Sensitivity of the price", subtitle: str | None = None,
             price_label: str = "Monthly price", low_label: str = "Input at its low value",
-            high_label: str = "Input at its high value") -> Figure:
+            high_label: str = "Input at its high value", input_label: str = "Input") -> Figure:
     """A tornado chart: the price when each input moves down and up, widest swing on top.
 
     Parameters
@@ -563,6 +566,8 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
         ISO code for the price axis.
     title, subtitle, price_label, low_label, high_label : str
         Texts.
+    input_label : str
+        Label of the axis of input names.
 
     Returns
     -------
@@ -589,27 +594,37 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
     y = np.arange(len(parsed), dtype=float)
     lows = np.array([r[3] for r in parsed])
     highs = np.array([r[4] for r in parsed])
-    ax.barh(y, lows - base, left=base, height=0.6, color=SKY, label=low_label, zorder=2)
-    ax.barh(y, highs - base, left=base, height=0.6, color=BLUE, label=high_label, zorder=2)
+    # Per row the longer bar first and the shorter in front of it: when both moves push the price the same way,
+    # both bars still show.
+    low_in_front = np.abs(lows - base) <= np.abs(highs - base)
+    back = np.where(low_in_front, highs, lows)
+    front = np.where(low_in_front, lows, highs)
+    ax.barh(y, back - base, left=base, height=0.6, color=np.where(low_in_front, BLUE, SKY), zorder=2)
+    ax.barh(y, front - base, left=base, height=0.6, color=np.where(low_in_front, SKY, BLUE), zorder=2.5)
     ax.axvline(base, color="black", linewidth=1.4, zorder=3)
     ax.set_yticks(y, [r[0] for r in parsed], fontsize=LABEL_SIZE)
+    ax.set_ylabel(input_label, fontsize=LABEL_SIZE)
     _money_axis(ax, "x", currency)
     ax.set_xlabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
     span = float(np.nanmax(np.abs(np.concatenate([lows, highs]) - base))) if len(parsed) else 0.0
     span = span if span > 0 else max(abs(base) * 0.01, 1.0)
     ax.set_xlim(base - span * 1.45, base + span * 1.45)  # room for the end labels
     for yi, (_, low_value, high_value, low_price, high_price) in zip(y, parsed, strict=True):
-        for value, price in ((low_value, low_price), (high_value, high_price)):
+        # The cheaper end's label left of its bar and the dearer end's right of it, even when both prices lie
+        # on one side of the base (or on it), so that the two labels of a row never overlap.
+        low_left = not low_price > high_price
+        for value, price, left in ((low_value, low_price, low_left), (high_value, high_price, not low_left)):
             if not np.isfinite(price):
                 continue
             change = (price - base) / base if base else float("nan")
-            right = price >= base
-            ax.annotate(f"{_input_text(value)} → {format_percent(change, signed=True)}", (price, yi),
-                        xytext=(5 if right else -5, 0), textcoords="offset points",
-                        ha="left" if right else "right", va="center", fontsize=NOTE_SIZE)
+            anchor = min(price, base) if left else max(price, base)
+            ax.annotate(f"{_input_text(value)} → {format_percent(change, signed=True)}", (anchor, yi),
+                        xytext=(-5 if left else 5, 0), textcoords="offset points",
+                        ha="right" if left else "left", va="center", fontsize=NOTE_SIZE)
     ax.annotate(f"base {format_money(base, currency, compact=True)}", (base, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=NOTE_SIZE)
-    ax.legend(loc="lower right", fontsize=NOTE_SIZE + 1, frameon=False)
+    ax.legend(handles=[Patch(color=SKY, label=low_label), Patch(color=BLUE, label=high_label)], loc="lower right",
+              fontsize=NOTE_SIZE + 1, frameon=False)
     _title(ax, title, subtitle)
     return fig
 

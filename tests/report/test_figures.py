@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.errors import ScenarioError
@@ -16,6 +19,7 @@ from simulator.report import figures
 from simulator.report.figures import MoneyFormatter, save_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CATEGORY_LABELS = {"Tier", "Input"}  # axes of names, which have no unit
 STARTS = [f"{h:02d}:{m:02d}" for h in range(8, 20) for m in (0, 30)]
 CALLS = 200 + 150 * np.sin(np.linspace(0, np.pi, len(STARTS)))
 AGENTS = np.ceil(CALLS / 5.5) + 2
@@ -62,6 +66,19 @@ def built() -> dict[str, Figure]:
     return {name: build() for name, build in BUILDERS.items()}
 
 
+def svg_texts(svg: bytes) -> set[str]:
+    """The texts drawn in an SVG: matplotlib draws text as paths and puts each string in a comment before it."""
+    return {html.unescape(text) for text in re.findall(r"<!-- (.*?) -->", svg.decode("utf-8"), flags=re.S)}
+
+
+def titles_and_labels(fig: Figure) -> list[str]:
+    """The figure's title, every axes title and every axis label that is set."""
+    texts = [fig.get_suptitle()]
+    for ax in fig.axes:
+        texts += [ax.get_title(loc="left"), ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    return [text for text in texts if text]
+
+
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_each_figure_renders_to_png_and_svg(name: str, built: dict[str, Figure], tmp_path: Path) -> None:
     paths = save_figure(built[name], tmp_path / "out" / name)
@@ -70,6 +87,11 @@ def test_each_figure_renders_to_png_and_svg(name: str, built: dict[str, Figure],
     assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
     assert b"<svg" in svg[:2000] and len(svg) > 10_000
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{name}.png", f"{name}.svg"]  # no temp left
+    # The title and the axis labels are drawn in the file, not only set on the objects.
+    expected = titles_and_labels(built[name])
+    assert len(expected) >= 3  # a title and at least two axis labels
+    drawn = svg_texts(svg)
+    assert not [text for text in expected if text not in drawn], drawn
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
@@ -83,7 +105,7 @@ def test_each_figure_has_title_labels_with_units_and_a_legend(name: str, built: 
         assert labels
         # Every quantity axis names its unit in brackets; categorical axes (tiers, tornado inputs) need none.
         for label in labels:
-            assert label == "Tier" or ("[" in label and label.endswith("]")), label
+            assert label in CATEGORY_LABELS or ("[" in label and label.endswith("]")), label
     if name != "tiers":
         assert any(ax.get_legend() is not None for ax in fig.axes)
 
@@ -112,6 +134,26 @@ def test_monthly_distribution_states_the_share_missing() -> None:
     assert any("Credit threshold 76%" in t and "40.0% of months below" in t for t in texts)
 
 
+@pytest.mark.parametrize(("target", "centre"), [(0.80, 0.90), (0.90, 0.78)])
+def test_monthly_legend_keeps_clear_of_the_target_line(target: float, centre: float) -> None:
+    fig = figures.monthly_sl_distribution(np.linspace(centre - 0.05, centre + 0.05, 200), target=target)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    x = ax.transData.transform((target, 0.0))[0]
+    assert not box.x0 <= x <= box.x1
+
+
+def test_monthly_summary_sits_under_the_title() -> None:
+    fig = figures.monthly_sl_distribution([0.70, 0.75, 0.79, 0.85, 0.90], target=0.80, subtitle="seed 0",
+                                          title="A long scenario name: simulated monthly service level")
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert any(n.startswith("seed 0 · 5 months · mean 79.8%") for n in notes), notes
+    note = next(t for t in fig.axes[0].texts if t.get_text().startswith("seed 0"))
+    assert note.get_position() == (0.0, 1.02) and note.get_horizontalalignment() == "left"  # the subtitle line
+    assert len(fig.axes[0].texts) == 1  # and nothing beside the title
+
+
 def test_metric_with_a_cap_counts_months_above() -> None:
     fig = figures.monthly_metric_distribution([10, 20, 30, 40], target=25, higher_is_better=False,
                                               value_format="seconds", metric_label="Monthly ASA")
@@ -138,6 +180,22 @@ def test_tornado_puts_the_widest_swing_on_top() -> None:
     ticks = fig.axes[0].get_yticklabels()
     by_position = sorted(((t.get_position()[1], t.get_text()) for t in ticks), reverse=True)
     assert [text for _, text in by_position] == ["Large", "Middle", "Small"]
+
+
+@pytest.mark.parametrize(("low_price", "high_price"), [(101.0, 104.0), (96.0, 99.0), (100.0, 100.0)])
+def test_tornado_row_on_one_side_of_the_base_shows_both_bars_and_labels(low_price: float, high_price: float) -> None:
+    fig = figures.tornado(100.0, [("Volume", "-10%", "+10%", low_price, high_price)], currency="USD")
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if p.get_height() > 0]
+    assert sorted(round(b.get_x() + b.get_width(), 9) for b in bars) == sorted([low_price, high_price])
+    if low_price != high_price:  # the shorter bar is drawn in front of the longer one, so both show
+        shorter, longer = sorted(bars, key=lambda b: abs(b.get_width()))
+        assert shorter.get_zorder() > longer.get_zorder()
+    low_text, high_text = (t for t in ax.texts if "→" in t.get_text())
+    assert low_text.get_text().startswith("-10%") and high_text.get_text().startswith("+10%")
+    assert not low_text.get_window_extent().overlaps(high_text.get_window_extent())
+    assert low_text.get_window_extent().x1 <= high_text.get_window_extent().x0
 
 
 @pytest.mark.parametrize("call", [

@@ -244,7 +244,9 @@ def comparison_table(columns: Mapping[str, Mapping[str, Any]], *, deltas: bool =
             style = "dim" if delta == 0 else "bold"
             text = _delta_text(delta, kind, currency, row[names[0]], row[name])
             cells.append(Text(text, style=style))
-            cells.append(Text(format_percent(relative, signed=True) if relative is not None else ""))
+            # A fraction's change is already in points (Δ); a relative change of a probability misleads.
+            shown = relative is not None and kind != "percent"
+            cells.append(Text(format_percent(relative, signed=True) if shown else ""))
         table.add_row(*cells)
     return table
 

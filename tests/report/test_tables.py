@@ -103,6 +103,9 @@ def test_comparison_table_shows_what_changed() -> None:
     assert "-23.0 pp" in text  # P(miss) moves in percentage points
     assert "+2" in text  # seats
     assert "changed" in text  # the method differs
+    p_miss = next(line for line in text.splitlines() if "-23.0 pp" in line)
+    assert p_miss.rstrip().endswith("-23.0 pp")  # no relative change of a probability (it would read -74.2%)
+    assert "-74.2%" not in text
 
 
 def test_records_table_formats_columns_and_truncates() -> None:

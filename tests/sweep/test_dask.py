@@ -55,7 +55,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
              "--scheduler-file", str(scheduler_file)], **common))  # type: ignore[call-overload]
-        _wait_for(scheduler_file.exists, 60, "scheduler start", processes)
+        def scheduler_ready() -> bool:  # the file may exist before it is completely written
+            try:
+                return "address" in json.loads(scheduler_file.read_text())
+            except (OSError, ValueError):
+                return False
+
+        _wait_for(scheduler_ready, 60, "scheduler start", processes)
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "dask", "worker", "--scheduler-file", str(scheduler_file), "--nworkers", "2",
              "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"], **common))  # type: ignore[call-overload]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -23,6 +23,9 @@ from simulator.analytic import erlang_a, erlang_c
 from simulator.jsonutil import jsonable
 from simulator.replications import ReplicationSummary
 from simulator.scenario.model import SL_DEFINITIONS, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 FAMILY_CONFIDENCE = 0.99
 Progress = Callable[[int, int], None]
@@ -93,6 +96,21 @@ class CheckReport:
                 for r in self.rows
             },
         })
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric compared (index: metric): the formula's value, the simulated mean and its
+        interval (family-wise, with the critical value ``z``), whether the formula lies inside, and the drift
+        (simulated − formula).
+
+        ``within`` is a pass or a failure only where the scenario is ``comparable``; elsewhere it says whether
+        the drift is too small for these replications to detect.
+        """
+        import pandas as pd
+
+        rows = [{"metric": r.metric, "analytic": r.analytic, "simulated": r.simulated, "ci_low": r.low,
+                 "ci_high": r.high, "within": r.within, "drift": r.drift} for r in self.rows]
+        columns = ["metric", "analytic", "simulated", "ci_low", "ci_high", "within", "drift"]
+        return pd.DataFrame(rows, columns=columns).set_index("metric")
 
 
 def critical_value(replications: int, metrics: int) -> float:

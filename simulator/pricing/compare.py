@@ -8,15 +8,22 @@ the change and not from random numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.scenario import Scenario, parse_override
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from simulator.pricing.quote import QuoteOptions
+    from simulator.sweep import Sweep
 
 
 class QuoteLike(Protocol):
@@ -39,12 +46,6 @@ DELTA_LINES: tuple[tuple[str, str], ...] = (
     ("P(miss)", "risk.p_miss"),
     ("expected credits", "risk.expected_credits"),
 )
-
-
-def _default_quote() -> QuoteFn:
-    from simulator.pricing.quote import quote
-
-    return quote
 
 
 def lookup(document: Mapping[str, Any], path: str) -> Any:
@@ -143,6 +144,75 @@ class WhatIf:
         return jsonable({"changes": dict(self.changes), "baseline": base, "variant": var, "delta": delta,
                          "lines": self.lines(), "summary": self.summary()})
 
+    # -- tables and figures for Jupyter (pandas and matplotlib load on first use) ---------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The headline lines (index: item): baseline, variant, delta and relative delta."""
+        import pandas as pd
+
+        rows = [{k: v for k, v in row.items() if k != "path"} for row in self.lines()]
+        return pd.DataFrame(rows).set_index("item").astype(float)
+
+    def staffing_frame(self) -> pd.DataFrame:
+        """Agents per interval of the day (index: start): baseline, variant and the change."""
+        import pandas as pd
+
+        base, var = self.baseline_document, self.variant_document
+        frame = pd.DataFrame({"baseline": base["staffing"]["agents_per_interval"],
+                              "variant": var["staffing"]["agents_per_interval"]},
+                             index=pd.Index(var["staffing"]["interval_starts"], name="start"))
+        frame["delta"] = frame["variant"] - frame["baseline"]
+        return frame
+
+    def cost_frame(self) -> pd.DataFrame:
+        """The cost lines, which add up to the price (index: line): baseline, variant and delta per month."""
+        return self._side_by_side("cost", "line")
+
+    def price_frame(self) -> pd.DataFrame:
+        """The price in every billing unit (index: unit): baseline, variant, delta and relative delta."""
+        frame = self._side_by_side("price", "unit")
+        frame["delta_relative"] = frame["delta"] / frame["baseline"]
+        return frame
+
+    def _side_by_side(self, section: str, index: str) -> pd.DataFrame:
+        import pandas as pd
+
+        base = {k: _number(v) for k, v in (self.baseline_document.get(section) or {}).items()}
+        var = {k: _number(v) for k, v in (self.variant_document.get(section) or {}).items()}
+        keys = [k for k in dict.fromkeys([*base, *var]) if base.get(k) is not None or var.get(k) is not None]
+        frame = pd.DataFrame({"baseline": [base.get(k) for k in keys], "variant": [var.get(k) for k in keys]},
+                             index=pd.Index(keys, name=index), dtype=float)
+        frame["delta"] = frame["variant"] - frame["baseline"]
+        return frame
+
+    def provenance_frame(self) -> pd.DataFrame:
+        """Each changed field (index: field): its value and where it came from, before and after the change."""
+        import pandas as pd
+
+        base_scenario, var_scenario = self.baseline.scenario, self.variant.scenario
+        base_sources, var_sources = base_scenario.provenance, var_scenario.provenance
+        rows = []
+        for path in self.changes:
+            leaves = [k for k in var_sources if k == path or k.startswith(path + ".")] or [path]
+            for leaf in leaves:
+                rows.append({"field": leaf, "baseline": _resolved(base_scenario, leaf),
+                             "baseline_source": base_sources.get(leaf), "variant": _resolved(var_scenario, leaf),
+                             "variant_source": var_sources.get(leaf)})
+        return pd.DataFrame(rows).set_index("field")
+
+    def staffing_figure(self) -> Figure:
+        """The variant's agents per interval (bars) over the baseline's (outline), against the calls reaching
+        the agents in the variant."""
+        from simulator.report.figures import intraday_staffing
+
+        base, var = self.baseline_document, self.variant_document
+        what = describe_changes(self.changes, self.baseline.scenario, self.variant.scenario)
+        return intraday_staffing(
+            var["staffing"]["interval_starts"], [row["calls"] for row in var["intervals"]],
+            var["staffing"]["agents_per_interval"], agents_for_sla=base["staffing"]["agents_per_interval"],
+            title=f"{var['scenario']}: staffing with {what}", subtitle=self.summary(),
+            interval_minutes=self.variant.scenario.definitions.interval_minutes,
+            agents_label="Agents staffed (variant)", agents_for_sla_label="Agents staffed (baseline)")
+
 
 def _with_peak(document: dict[str, Any]) -> dict[str, Any]:
     staffing = dict(document.get("staffing") or {})
@@ -175,23 +245,95 @@ def _resolved(scenario: Scenario, path: str) -> Any:
     return value
 
 
-def whatif(scenario: Scenario, changes: Mapping[str, Any], *, quote_fn: QuoteFn | None = None,
-           label: str = "--set") -> WhatIf:
-    """The quote of ``scenario`` and of ``scenario`` with ``changes``, side by side."""
+def whatif(scenario: Scenario, changes: Mapping[str, Any], *, options: QuoteOptions | None = None,
+           sweep: Sweep | None = None, quote_fn: QuoteFn | None = None, label: str = "--set") -> WhatIf:
+    """The quote of ``scenario`` and of ``scenario`` with ``changes``, side by side.
+
+    ``options`` are the run settings both quotes share; ``sweep`` says where they run (default a local pool);
+    ``quote_fn`` instead quotes each scenario in this process (for tests and custom quoting).
+    """
     if not changes:
         raise ScenarioError("give at least one change (--set KEY=VALUE)", source="--set", field=None)
-    run = quote_fn or _default_quote()
     variant = scenario.with_changes(changes, label=label)
-    return WhatIf(run(scenario), run(variant), dict(changes))
+    baseline, changed = quote_all([("baseline", scenario), ("variant", variant)], options=options, sweep=sweep,
+                                  quote_fn=quote_fn)
+    return WhatIf(baseline, changed, dict(changes))
 
 
-def tiers(scenario: Scenario, *, quote_fn: QuoteFn | None = None) -> dict[str, Any]:
-    """The quote for each tier of the master agreement's menu (in the menu's order)."""
+def quote_all(named: Sequence[tuple[str, Scenario]], *, options: QuoteOptions | None = None,
+              sweep: Sweep | None = None, quote_fn: QuoteFn | None = None) -> list[Any]:
+    """Quote every (key, scenario) as one sweep (each quote one task), results in the given order."""
+    if quote_fn is not None:
+        return [quote_fn(scenario) for _, scenario in named]
+    from simulator.pricing.quote import QuoteOptions
+    from simulator.sweep import Sweep
+
+    chosen = options if options is not None else QuoteOptions()
+    return (sweep if sweep is not None else Sweep()).run([chosen.task(key, s) for key, s in named])
+
+
+class TierMenu(Mapping[str, Any]):
+    """The quote of each tier of the master agreement's menu, in the menu's order (a read-only mapping)."""
+
+    def __init__(self, quotes: Mapping[str, Any]) -> None:
+        self._quotes = dict(quotes)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._quotes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._quotes)
+
+    def __len__(self) -> int:
+        return len(self._quotes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({"tiers": {name: q.to_dict() for name, q in self._quotes.items()}})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per tier, in menu order (index: tier): its SLA targets, then the headline lines of its quote
+        (peak agents, agent FTE, hours, price, P(miss), expected credits)."""
+        import pandas as pd
+
+        rows = []
+        for name, q in self._quotes.items():
+            sla = q.scenario.sla
+            document = _with_peak(dict(q.to_dict()))
+            rows.append({"tier": name, "service level": sla.service_level, "threshold [s]": sla.threshold_seconds,
+                         "max abandon": sla.max_abandon_rate, "max ASA [s]": sla.max_asa_seconds,
+                         **Frontier._lines(document)})
+        return pd.DataFrame(rows).set_index("tier")
+
+    def figure(self) -> Figure:
+        """Price, agent FTEs and P(miss) per tier side by side; the expected credits priced in are marked on
+        the price bars."""
+        from simulator.report.figures import tiers_comparison
+
+        docs = {name: q.to_dict() for name, q in self._quotes.items()}
+        first = next(iter(self._quotes.values()))
+        # The cost lines carry expected credits only when the master prices them in.
+        credits = [doc["cost"].get("expected_credits") for doc in docs.values()]
+        priced_in = all(c is not None for c in credits)
+        # Each bar is labelled with its tier and SLA ("gold 90/20"); the figure breaks long labels onto lines.
+        labels = [f"{name} {100 * q.scenario.sla.service_level:g}/{q.scenario.sla.threshold_seconds:g}"
+                  if q.scenario.sla.service_level is not None else name for name, q in self._quotes.items()]
+        return tiers_comparison(labels, [doc["price"]["total"] for doc in docs.values()],
+                                [doc["risk"]["p_miss"] for doc in docs.values()],
+                                [doc["staffing"]["fte"] for doc in docs.values()], currency=first.currency,
+                                title=f"The tier menu: {first.scenario.name}",
+                                expected_credits=credits if priced_in else None)
+
+
+def tiers(scenario: Scenario, *, options: QuoteOptions | None = None, sweep: Sweep | None = None,
+          quote_fn: QuoteFn | None = None) -> TierMenu:
+    """The quote for each tier of the master agreement's menu (in the menu's order); arguments as :func:`whatif`."""
     if not scenario.tiers:
         raise ScenarioError("the master agreement has no tier menu", field="tiers", value=None, has_value=False)
-    run = quote_fn or _default_quote()
-    return {name: run(scenario.with_changes(tier_changes(scenario, name), label=f"tier {name}"))
-            for name in scenario.tiers}
+    names = list(scenario.tiers)
+    named = [(f"tier {name}", scenario.with_changes(tier_changes(scenario, name), label=f"tier {name}"))
+             for name in names]
+    quotes = quote_all(named, options=options, sweep=sweep, quote_fn=quote_fn)
+    return TierMenu(dict(zip(names, quotes, strict=True)))
 
 
 def tier_changes(scenario: Scenario, name: str) -> dict[str, Any]:
@@ -232,6 +374,45 @@ class Frontier:
             out.append(float((prices[i] - prices[i - 1]) / step) if step else None)
         return out
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per target, in the order given (index: target): the headline lines of its quote and the
+        marginal cost per point from the previous target (NaN on the first)."""
+        import pandas as pd
+
+        rows = []
+        for target, q, marginal in zip(self.targets, self.quotes, [None, *self.marginal_cost_per_point()],
+                                       strict=True):
+            rows.append({"target": target, **self._lines(dict(q.to_dict())), "marginal cost per point": marginal})
+        return pd.DataFrame(rows).set_index("target").astype(float)
+
+    @staticmethod
+    def _lines(document: dict[str, Any]) -> dict[str, float | None]:
+        """The headline lines of one quote document (as a what-if reports them) and the price per billed unit."""
+        document = _with_peak(document)
+        lines = {label: _number(lookup(document, path)) for label, path in DELTA_LINES}
+        unit = str(document.get("billing_unit") or "")
+        label = f"price per {unit.replace('_', ' ')}"
+        if unit and label not in lines:
+            lines[label] = _number(lookup(document, "price.per_billing_unit"))
+        return lines
+
+    def figure(self) -> Figure:
+        """Price (with agent FTEs) and P(miss) against the target, with the marginal cost per point between
+        neighbouring targets."""
+        from simulator.report.figures import frontier as frontier_figure
+
+        frame = self.to_frame()
+        scenario = self.quotes[0].scenario
+        labels = {"service_level": f"Service-level target (answered within {scenario.sla.threshold_seconds:g} s)",
+                  "asa": "ASA cap", "abandon": "Abandonment cap"}
+        # Marginal costs are drawn between neighbours in target order; the figure computes them the same way
+        # as marginal_cost_per_point (per percentage point, per second for ASA), whatever order was given.
+        return frontier_figure(list(frame.index), frame["price"], frame["P(miss)"], target_label=labels[self.metric],
+                               currency=self.quotes[0].currency, fte=frame["agent FTE"], marginal_costs=True,
+                               target_format="seconds" if self.metric == "asa" else "percent",
+                               title=f"Price–service frontier: {scenario.name}",
+                               subtitle=f"{self.path} moved, everything else as quoted")
+
     def to_dict(self) -> dict[str, Any]:
         return jsonable({
             "metric": self.metric,
@@ -264,15 +445,17 @@ def parse_range(text: str, *, source: str) -> tuple[float, ...]:
     return values
 
 
-def frontier(scenario: Scenario, *, metric: str, targets: Sequence[float],
-             quote_fn: QuoteFn | None = None) -> Frontier:
-    """Quotes along one SLA target (service level, ASA cap or abandonment cap), both ends inclusive."""
+def frontier(scenario: Scenario, *, metric: str, targets: Sequence[float], options: QuoteOptions | None = None,
+             sweep: Sweep | None = None, quote_fn: QuoteFn | None = None) -> Frontier:
+    """Quotes along one SLA target (service level, ASA cap or abandonment cap), both ends inclusive; arguments
+    as :func:`whatif`."""
     if metric not in FRONTIER_METRICS:
         raise ScenarioError(f"must be one of {', '.join(FRONTIER_METRICS)}", field="metric", value=metric)
-    run = quote_fn or _default_quote()
     path = FRONTIER_METRICS[metric]
-    quotes = tuple(run(scenario.with_changes({path: value}, label="frontier")) for value in targets)
-    return Frontier(metric, path, tuple(float(t) for t in targets), quotes)
+    values = tuple(dict.fromkeys(float(t) for t in targets))
+    named = [(f"{metric} {value:g}", scenario.with_changes({path: value}, label="frontier")) for value in values]
+    quotes = quote_all(named, options=options, sweep=sweep, quote_fn=quote_fn)
+    return Frontier(metric, path, values, tuple(quotes))
 
 
 SENSITIVITY_FACTORS = ("volume", "aht", "patience", "shrinkage")
@@ -334,11 +517,42 @@ class Sensitivity:
     def to_dict(self) -> dict[str, Any]:
         return jsonable({"baseline": self.baseline.to_dict(), "steps": list(self.steps), "rows": self.table()})
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per moved input and step (index: factor, step): price, its relative change, agent FTE and
+        P(miss)."""
+        import pandas as pd
+
+        names = {"price": "price", "price_change": "price change", "fte": "agent FTE", "p_miss": "P(miss)"}
+        rows = [{"factor": row["factor"], "step": row["step"], **{names[k]: row[k] for k in names}}
+                for row in self.table()]
+        return pd.DataFrame(rows).set_index(["factor", "step"]).astype(float)
+
+    def figure(self) -> Figure:
+        """A tornado chart of the price when each input moves by the smallest and by the largest step."""
+        from simulator.report.figures import tornado
+
+        labels = {"volume": "Call volume", "aht": "Handle time (AHT)", "patience": "Caller patience",
+                  "shrinkage": "Shrinkage"}
+        base = self.baseline.to_dict()
+        low, high = min(self.steps), max(self.steps)
+        prices = {(factor, step): q.to_dict()["price"]["total"] for factor, step, q in self.rows}
+        bars = [(labels.get(factor, factor), f"{low:+.0%}", f"{high:+.0%}", prices[factor, low],
+                 prices[factor, high]) for factor in dict.fromkeys(f for f, _, _ in self.rows)]
+        return tornado(base["price"]["total"], bars, currency=base["price"]["currency"],
+                       title=f"Sensitivity of the price: {base['scenario']}",
+                       subtitle="each input moved alone, everything else as quoted")
+
 
 def sensitivity(scenario: Scenario, *, steps: Sequence[float] = (-0.10, -0.05, 0.05, 0.10),
-                factors: Sequence[str] = SENSITIVITY_FACTORS, quote_fn: QuoteFn | None = None) -> Sensitivity:
-    """Re-quote with each input moved by each step: what the price and P(miss) do when a forecast is off."""
-    run = quote_fn or _default_quote()
+                factors: Sequence[str] = SENSITIVITY_FACTORS, options: QuoteOptions | None = None,
+                sweep: Sweep | None = None, quote_fn: QuoteFn | None = None) -> Sensitivity:
+    """Re-quote with each input moved by each step: what the price and P(miss) do when a forecast is off;
+    arguments as :func:`whatif`."""
     chosen = [f for f in factors if f != "patience" or scenario.patience is not None]
-    rows = tuple((factor, float(step), run(moved(scenario, factor, step))) for factor in chosen for step in steps)
-    return Sensitivity(run(scenario), tuple(float(s) for s in steps), rows)
+    moves = tuple(dict.fromkeys(float(step) for step in steps))
+    grid = [(factor, step) for factor in chosen for step in moves]
+    named = [("baseline", scenario)] + [(f"{factor} {step:+g}", moved(scenario, factor, step))
+                                        for factor, step in grid]
+    base, *quotes = quote_all(named, options=options, sweep=sweep, quote_fn=quote_fn)
+    rows = tuple((factor, step, q) for (factor, step), q in zip(grid, quotes, strict=True))
+    return Sensitivity(base, moves, rows)

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator import __version__
 from simulator.errors import InfeasibleTargetError, ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.pricing.billing import BillingUnits, billing_quantities, billing_units
@@ -44,9 +45,11 @@ from simulator.pricing.risk import RISK_METHODS, MonthRunner, RiskMonths, simula
 from simulator.pricing.term import TermSchedule, term_schedule
 from simulator.scenario.model import Scenario
 from simulator.staffing import analytic_staffing, normalise_choice
+from simulator.sweep import SEQUENTIAL, Backend, Task, digest
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["PlanComparison", "Quote", "quote"]
 
@@ -269,6 +272,95 @@ class Quote:
         }
         return pd.DataFrame({"value": list(figures.values())}, index=pd.Index(list(figures), name="quantity"))
 
+    def risk_frame(self) -> pd.DataFrame:
+        """The risk of the monthly SLA as one column (index: quantity): P(miss) overall and per target, the
+        credits and the price with risk; money in the agreement's currency per month."""
+        import pandas as pd
+
+        credit = self.credit
+        figures: dict[str, Any] = {
+            "months": credit.months,
+            "p_miss": credit.p_miss,
+            "p_miss_standard_error": credit.p_miss_standard_error,
+            **{f"p_miss_{metric}": p for metric, p in credit.p_miss_by_metric.items()},
+            "p_miss_any_target": self.risk_months.p_miss_any(self.scenario),
+            "p_credit": credit.p_credit,
+            "expected_credits": credit.expected_credits,
+            "expected_credits_standard_error": credit.expected_credits_standard_error,
+            "credits_p95": credit.credits_p95,
+            "expected_bonus": credit.expected_bonus,
+            "risk_premium": credit.risk_premium,
+            "base_price": credit.base_price,
+            "price": credit.price,
+        }
+        return pd.DataFrame({"value": list(figures.values())}, index=pd.Index(list(figures), name="quantity"))
+
+    def monthly_frame(self) -> pd.DataFrame:
+        """One row per simulated contract month (index: month): service level, abandonment rate and ASA as
+        measured, whether a credit-bearing target was missed, and the credit paid. [currency]"""
+        import pandas as pd
+
+        frame = pd.DataFrame({name: np.asarray(values, dtype=float)
+                              for name, values in self.risk_months.monthly.items()})
+        missed = np.zeros(self.credit.months, dtype=bool)
+        for metric in self.credit.credit_bearing:
+            missed |= self.credit.misses[metric]
+        frame["missed"] = missed
+        frame["credit"] = self.credit.credit_share * self.credit.price
+        frame.index = pd.RangeIndex(len(frame), name="month")
+        return frame
+
+    # -- figures (matplotlib, object API: they show inline in Jupyter and save with report.figures.save_figure)
+    def staffing_figure(self) -> Figure:
+        """Agents per interval (bars) against the calls reaching the agents (line); the requirement before the
+        occupancy cap as an outline where the cap raised the staffing."""
+        from simulator.report.figures import intraday_staffing
+
+        scenario = self.scenario
+        for_sla = self.chain.agents_for_sla_per_interval
+        differs = for_sla is not None and not np.array_equal(for_sla, self.chain.agents_per_interval)
+        return intraday_staffing(
+            scenario.interval_starts, self.staffing.start.queue_calls, self.chain.agents_per_interval,
+            agents_for_sla=for_sla if differs else None,
+            title=f"{scenario.name}: agents per interval against demand",
+            subtitle=f"{self.staffing.criterion} criterion, confirmed by simulation · seed {self.seed}",
+            interval_minutes=scenario.definitions.interval_minutes,
+            agents_for_sla_label="Agents for the SLA alone (before the occupancy cap)")
+
+    def monthly_figure(self, metric: str = "service_level") -> Figure:
+        """The distribution of ``metric`` over the simulated contract months, with its target and the share of
+        months that miss it.
+
+        Parameters
+        ----------
+        metric : {"service_level", "abandon_rate", "asa_seconds"}
+            The monthly metric; its SLA target (``sla.service_level``, ``sla.max_abandon_rate``,
+            ``sla.max_asa_seconds``) must be set.
+        """
+        from simulator.report.figures import monthly_metric_distribution
+
+        sla = self.scenario.sla
+        targets = {"service_level": (sla.service_level, True, "percent", "Monthly service level"),
+                   "abandon_rate": (sla.max_abandon_rate, False, "percent", "Monthly abandonment rate"),
+                   "asa_seconds": (sla.max_asa_seconds, False, "seconds", "Monthly average speed of answer")}
+        if metric not in targets:
+            raise ScenarioError(f"must be one of {', '.join(targets)}", field="metric", value=metric)
+        target, higher_is_better, value_format, label = targets[metric]
+        if target is None:
+            path = {"service_level": "sla.service_level", "abandon_rate": "sla.max_abandon_rate",
+                    "asa_seconds": "sla.max_asa_seconds"}[metric]
+            raise ScenarioError("the SLA sets no target for this metric", field=path, value=None, has_value=False)
+        months = self.risk_months
+        return monthly_metric_distribution(
+            months.monthly[metric], target=float(target), higher_is_better=higher_is_better,
+            value_format=value_format, metric_label=label,  # type: ignore[arg-type]
+            title=f"{self.scenario.name}: {label[0].lower() + label[1:]}",
+            subtitle=f"simulated contract months ({months.method}), seed {months.seed}")
+
+    def monthly_sl_figure(self) -> Figure:
+        """``monthly_figure("service_level")``: the monthly service level against its target."""
+        return self.monthly_figure("service_level")
+
 
 def _positive_int(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -309,7 +401,8 @@ def _analytic_comparison(scenario: Scenario, method: str, rate_card_unit: str) -
 
 def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = None,
           replications: int | None = None, risk_method: str = "surrogate", term_months: int | None = None,
-          progress: Progress | None = None, workers: int | None = None) -> Quote:
+          progress: Progress | None = None, workers: int | None = None,
+          backend: str | Backend | None = None) -> Quote:
     """Price ``scenario``: staffing confirmed by simulation, FTE chain, cost, price with risk, every unit.
 
     Parameters
@@ -332,6 +425,9 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         ``progress(done, total)`` after each simulated month of a batch.
     workers : int, optional
         Processes for the simulations; default the available cores. The result does not depend on it.
+    backend : str or Backend, optional
+        Where the simulated months run instead of a local pool (:mod:`simulator.sweep`: ``"sequential"``,
+        ``"local:4"``, ``"dask://host:8786"`` or an open backend). The result does not depend on it.
 
     Returns
     -------
@@ -355,7 +451,7 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
     if term_months is not None:
         term_months = _positive_int(term_months, "term_months")
 
-    with MonthRunner(workers=workers, progress=progress) as runner:
+    with MonthRunner(workers=workers, progress=progress, backend=backend) as runner:
         confirmed = confirm_staffing(scenario, seed=seed, replications=replications, months=months, runner=runner)
         if method == "simulation":
             risk_months = simulated_months(scenario, confirmed.agents, months=months, seed=seed, runner=runner)
@@ -391,3 +487,35 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         service_level=simulated["service_level"], abandon_rate=simulated["abandon_rate"]))
     return Quote(scenario=scenario, seed=seed, staffing=confirmed, chain=chain, workload=workload, cost=cost,
                  credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison))
+
+
+@dataclass(frozen=True)
+class QuoteOptions:
+    """The run settings every quote of a comparison shares (one seed, so differences come from the change).
+
+    ``None`` takes the scenario's own value (``simulation.seed``, ``simulation.months``, ...). Picklable, so a
+    quote can be a task of a sweep: ``options.task(key, scenario)``.
+    """
+
+    seed: int | None = None
+    months: int | None = None
+    replications: int | None = None
+    risk_method: str = "surrogate"
+    term_months: int | None = None
+
+    def __call__(self, scenario: Scenario, *, backend: str | Backend | None = None,
+                 progress: Progress | None = None) -> Quote:
+        return quote(scenario, seed=self.seed, months=self.months, replications=self.replications,
+                     risk_method=self.risk_method, term_months=self.term_months, backend=backend, progress=progress)
+
+    def task(self, key: str, scenario: Scenario) -> Task:
+        """This quote as a sweep task; its digest covers every value, source and setting behind the result."""
+        identity = {"name": scenario.name, "values": scenario.model_dump(mode="json"),
+                    "provenance": dict(scenario.provenance), "renegotiation": list(scenario.renegotiation),
+                    "options": asdict(self), "callsim": __version__}
+        return Task(key, quote_in_worker, (scenario, self), digest=digest("quote", identity))
+
+
+def quote_in_worker(scenario: Scenario, options: QuoteOptions) -> Quote:
+    """A quote run as one task of a sweep: its own months run in the worker, one after another."""
+    return options(scenario, backend=SEQUENTIAL)

@@ -21,7 +21,7 @@ from scipy import stats
 
 from simulator.analytic import erlang_a, erlang_c
 from simulator.jsonutil import jsonable
-from simulator.replications import ReplicationSummary
+from simulator.replications import Estimate, ReplicationSummary, within_range
 from simulator.scenario.model import SL_DEFINITIONS, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -134,7 +134,10 @@ def compare(summary: ReplicationSummary, analytic: dict[str, Any], model: str, *
             continue
         mean = float(values.mean())
         half = z * float(values.std(ddof=1)) / math.sqrt(values.size) if values.size > 1 else math.inf
-        rows.append(CheckRow(metric, float(value), mean, mean - half, mean + half))
+        # Clipped to the metric's range (no negative wait, no probability above 1); a value inside the range
+        # is within the clipped interval exactly when it is within the unclipped one.
+        clipped = within_range(metric, Estimate(mean, mean - half, mean + half, values.size))
+        rows.append(CheckRow(metric, float(value), mean, clipped.ci_low, clipped.ci_high))
     return CheckReport(model, comparable, reasons, r, summary.seed, z, tuple(rows))
 
 
@@ -245,11 +248,11 @@ def check_scenario(scenario: Scenario, *, agents: np.ndarray | None = None, repl
                           threshold_seconds=scenario.sla.threshold_seconds,
                           patience_seconds=scenario.patience_seconds, sl_definition=definition,
                           short_abandon_seconds=scenario.definitions.short_abandon_seconds)
-    analytic = _roll_up(per, calls)
+    analytic = roll_up(per, calls)
     return compare(run.summary, analytic, model, comparable=False, reasons=tuple(reasons))
 
 
-def _roll_up(per: dict[str, Any], calls: np.ndarray) -> dict[str, Any]:
+def roll_up(per: dict[str, Any], calls: np.ndarray) -> dict[str, Any]:
     """Period values of per-interval analytic metrics, weighted by the calls each one concerns."""
     def arr(key: str) -> np.ndarray:
         return np.asarray([np.nan if v is None else v for v in per[key]], dtype=float)

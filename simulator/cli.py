@@ -681,7 +681,7 @@ def write_quote_files(result: Any, out: Path) -> None:
     quote.xlsx with the same tables; figures (PNG and SVG) of intraday staffing against demand and of the
     distribution of monthly service level with the target."""
     from simulator.jsonutil import dumps
-    from simulator.report.figures import intraday_staffing, monthly_sl_distribution, save_figure
+    from simulator.report.figures import save_figure
     from simulator.report.workbook import write_workbook
 
     tables = {"staffing": result.staffing_frame(), "cost": result.cost_frame(), "price": result.price_frame(),
@@ -705,25 +705,15 @@ def write_quote_files(result: Any, out: Path) -> None:
     def figure(build: Callable[[], Any]) -> Callable[[Path], Any]:
         return lambda path: save_figure(build(), path)  # PNG and SVG beside each other
 
-    staffing_plan = result.staffing_frame()
     files: dict[str, Callable[[Path], Any]] = {
         "quote.json": lambda p: p.write_text(dumps(doc) + "\n"),
         "quote.xlsx": workbook,
         **{f"{name}.csv": _csv_writer(frame) for name, frame in tables.items()},
     }
 
-    def staffing_figure() -> Any:
-        calls = staffing_plan.get("calls", scenario.calls_per_interval)
-        return intraday_staffing(scenario.interval_starts, list(calls), doc["staffing"]["agents_per_interval"],
-                                 title=f"{doc['scenario']}: agents per interval against demand")
-
-    def sl_figure() -> Any:
-        monthly = result.risk_months.monthly["service_level"]
-        return monthly_sl_distribution(monthly, target=scenario.sla.service_level or 0.0,
-                                       title=f"{doc['scenario']}: simulated monthly service level")
-
-    files["staffing_figure"] = figure(staffing_figure)
-    files["monthly_sl_figure"] = figure(sl_figure)
+    files["staffing_figure"] = figure(result.staffing_figure)
+    if scenario.sla.service_level is not None:  # without a service-level target there is no line to miss
+        files["monthly_sl_figure"] = figure(result.monthly_sl_figure)
     write_outputs(out, files)
 
 
@@ -973,15 +963,11 @@ def tiers(
             zip(quotes.items(), docs.values(), strict=True)}
     if out is not None:
         from simulator.jsonutil import dumps
-        from simulator.report.figures import save_figure, tiers_comparison
+        from simulator.report.figures import save_figure
         from simulator.report.workbook import write_workbook
 
-        names = list(docs)
-
         def figure(path: Path) -> None:
-            save_figure(tiers_comparison(names, [docs[n]["price"]["total"] for n in names],
-                                         [docs[n]["risk"]["p_miss"] for n in names],
-                                         [docs[n]["staffing"]["fte"] for n in names], currency=currency), path)
+            save_figure(quotes.figure(), path)
 
         write_outputs(out, {
             "tiers.json": lambda p: p.write_text(dumps({"tiers": docs}) + "\n"),
@@ -1055,14 +1041,10 @@ def frontier(
                      "marginal cost per point": cost})
     if out is not None:
         from simulator.jsonutil import dumps
-        from simulator.report.figures import frontier as frontier_figure
         from simulator.report.figures import save_figure
 
         def figure(path: Path) -> None:
-            save_figure(frontier_figure([r["target"] for r in rows], [r["price"] for r in rows],
-                                        [r["P(miss)"] for r in rows], target_label=option.lstrip("-"),
-                                        currency=currency, fte=[r["agent FTE"] for r in rows],
-                                        marginal_costs=doc["marginal_cost_per_point"]), path)
+            save_figure(result.figure(), path)
 
         import pandas as pd
 
@@ -1110,16 +1092,10 @@ def sensitivity(
         import pandas as pd
 
         from simulator.jsonutil import dumps
-        from simulator.report.figures import save_figure, tornado
-
-        low, high = min(moves), max(moves)
-        bars = []
-        for factor in dict.fromkeys(r["factor"] for r in doc["rows"]):
-            by_step = {r["step"]: r["price"] for r in doc["rows"] if r["factor"] == factor}
-            bars.append((factor, low, high, by_step[low], by_step[high]))
+        from simulator.report.figures import save_figure
 
         def figure(path: Path) -> None:
-            save_figure(tornado(base["price"]["total"], bars, currency=currency), path)
+            save_figure(result.figure(), path)
 
         write_outputs(out, {
             "sensitivity.json": lambda p: p.write_text(dumps(doc) + "\n"),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from simulator.check import COMPARED, FAMILY_CONFIDENCE, CheckReport, _roll_up, analytic_values, check_scenario
+from simulator.check import COMPARED, FAMILY_CONFIDENCE, CheckReport, analytic_values, check_scenario, roll_up
 from simulator.distributions import Exponential
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
@@ -177,7 +177,7 @@ def _formulas(scenario: Scenario, agents: np.ndarray, model: str) -> dict[str, A
                           patience_seconds=scenario.patience_seconds,
                           sl_definition=scenario.definitions.sl_definition,
                           short_abandon_seconds=scenario.definitions.short_abandon_seconds)
-    return _roll_up(per, calls)
+    return roll_up(per, calls)
 
 
 @dataclass(frozen=True)

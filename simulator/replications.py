@@ -103,7 +103,7 @@ def _estimates(matrix: np.ndarray, confidence: float = CONFIDENCE) -> list[Estim
     return out
 
 
-def _within_range(name: str, estimate: Estimate) -> Estimate:
+def within_range(name: str, estimate: Estimate) -> Estimate:
     """Clip a confidence interval to the values the metric can take: every metric is >= 0 (counts, durations,
     fractions), and fractions are <= 1. A Student-t interval over few replications can stray outside; a report
     must never show a negative wait or a probability above 1."""
@@ -342,7 +342,7 @@ def _summarise(samples: Sequence[_Sample], *, seed: int, threshold_seconds: floa
     names = METRIC_NAMES
 
     def by_name(estimates: Sequence[Estimate]) -> dict[str, Estimate]:
-        return {name: _within_range(name, e) for name, e in zip(names, estimates, strict=True)}
+        return {name: within_range(name, e) for name, e in zip(names, estimates, strict=True)}
 
     totals = np.stack([s.total for s in samples])  # (R, M)
     per_interval = np.stack([s.intervals for s in samples])  # (R, intervals, M)

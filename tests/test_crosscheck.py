@@ -177,3 +177,23 @@ def test_drift_chart_needs_one_value_per_case() -> None:
     ax = fig.axes[0]
     by_height = dict(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()), strict=True))
     assert by_height[max(by_height)] == "a"  # the first case on top
+
+
+def test_check_intervals_stay_inside_each_metrics_range() -> None:
+    """Three replications of a rare event: the Student-t interval would reach below 0 and above 1."""
+    from types import SimpleNamespace
+
+    from simulator.check import compare
+
+    samples = {"wait_probability": [0.0, 0.0, 0.9], "abandon_rate": [0.0, 0.0, 0.3], "service_level": [1.0, 1.0, 0.2],
+               "service_level_of_answered": [1.0, 1.0, 0.9], "asa_seconds": [0.0, 0.0, 40.0],
+               "mean_wait_seconds": [0.0, 0.0, 30.0], "occupancy": [0.5, 0.6, 0.7]}
+    summary = SimpleNamespace(samples=samples, replications=3, seed=0)
+    analytic = {"wait_probability": 0.2, "abandon_probability": 0.05, "service_level": 0.9,
+                "service_level_of_answered": 0.95, "asa_seconds": 5.0, "mean_wait_seconds": 4.0, "occupancy": 0.6}
+    report = compare(summary, analytic, "erlang_a", comparable=True, reasons=())  # type: ignore[arg-type]
+    for row in report.rows:
+        assert row.low >= 0.0, row
+        if row.metric not in ("asa_seconds", "mean_wait_seconds"):
+            assert row.high <= 1.0, row
+        assert row.within  # every analytic value here lies inside the (wide) interval

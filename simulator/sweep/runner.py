@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.errors import SimulatorError, SweepInterrupted, TaskFailedError
+from simulator.errors import ScenarioError, SimulatorError, SweepInterrupted, TaskFailedError
 from simulator.jsonutil import dumps, jsonable
 from simulator.sweep.backends import Backend, opened
 from simulator.sweep.store import SweepStore
@@ -75,9 +75,11 @@ class Sweep:
     backend: str | Backend | None = None
     progress: Progress | None = None
     store: SweepStore | None = None
+    chunk_size: int = 1
 
     def run(self, tasks: Sequence[Task]) -> list[Any]:
-        return run_tasks(tasks, backend=self.backend, progress=self.progress, store=self.store)
+        return run_tasks(tasks, backend=self.backend, progress=self.progress, store=self.store,
+                         chunk_size=self.chunk_size)
 
 
 #: What a task that itself runs a sweep uses inside a worker: no nested pools.
@@ -85,7 +87,7 @@ IN_WORKER = Sweep(backend="sequential")
 
 
 def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, progress: Progress | None = None,
-              store: SweepStore | None = None) -> list[Any]:
+              store: SweepStore | None = None, chunk_size: int = 1) -> list[Any]:
     """Run every task and return the results in task order.
 
     Parameters
@@ -99,6 +101,9 @@ def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, pr
         ``progress(done, total)`` in this process, at the start and after every finished task.
     store : SweepStore, optional
         Finished tasks with a digest are written here batch by batch; tasks it already holds are not run.
+    chunk_size : int
+        Tasks sent to a worker together: raise it for many tasks of a few milliseconds each, where the round
+        trip to a worker would cost as much as the task. The results do not depend on it.
 
     Raises
     ------
@@ -109,6 +114,8 @@ def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, pr
     SweepInterrupted
         Ctrl-C: queued and running tasks were stopped; what finished is in ``store``.
     """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ScenarioError("must be an integer >= 1", field="chunk_size", value=chunk_size)
     keys = [t.key for t in tasks]
     if len(set(keys)) != len(keys):
         duplicated = sorted({k for k in keys if keys.count(k) > 1})
@@ -142,7 +149,7 @@ def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, pr
 
     try:
         with opened(backend) as open_backend:
-            _run_on(open_backend, tasks, todo, finish)
+            _run_on(open_backend, tasks, todo, finish, chunk_size)
     except KeyboardInterrupt:
         raise SweepInterrupted(f"interrupted after {done} of {total} tasks", done=done, total=total) from None
     finally:
@@ -151,29 +158,38 @@ def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, pr
     return results
 
 
-def _run_on(backend: Backend, tasks: Sequence[Task], todo: list[int], finish: Callable[[int, Any], None]) -> None:
-    """Keep about two tasks per slot queued (so workers never idle and memory stays bounded)."""
+def _execute_chunk(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
+    return [_execute(fn, args) for fn, args in calls]
+
+
+def _run_on(backend: Backend, tasks: Sequence[Task], todo: list[int], finish: Callable[[int, Any], None],
+            chunk_size: int) -> None:
+    """Keep about two chunks per slot queued (so workers never idle and memory stays bounded)."""
     if backend.executor is None:
         for i in todo:
             finish(i, _execute(tasks[i].fn, tasks[i].args))
         return
+    executor = backend.executor
     window = max(2, 2 * backend.capacity)
-    pending: dict[cf.Future[Any], int] = {}
-    queue = iter(todo)
-    try:
-        for i in queue:
-            pending[backend.executor.submit(_execute, tasks[i].fn, tasks[i].args)] = i
+    chunks = iter([todo[k:k + chunk_size] for k in range(0, len(todo), chunk_size)])
+    pending: dict[cf.Future[Any], list[int]] = {}
+
+    def submit_more() -> None:
+        for chunk in chunks:
+            calls = [(tasks[i].fn, tasks[i].args) for i in chunk]
+            pending[executor.submit(_execute_chunk, calls)] = chunk
             if len(pending) >= window:
-                break
+                return
+
+    try:
+        submit_more()
         while pending:
             finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for future in finished:
-                i = pending.pop(future)
-                finish(i, _outcome(tasks[i], future))
-            for i in queue:
-                pending[backend.executor.submit(_execute, tasks[i].fn, tasks[i].args)] = i
-                if len(pending) >= window:
-                    break
+                chunk = pending.pop(future)
+                for i, outcome in zip(chunk, _outcomes(tasks, chunk, future), strict=True):
+                    finish(i, outcome)
+            submit_more()
     except KeyboardInterrupt:
         for future in pending:
             future.cancel()
@@ -185,11 +201,12 @@ def _run_on(backend: Backend, tasks: Sequence[Task], todo: list[int], finish: Ca
         raise
 
 
-def _outcome(task: Task, future: cf.Future[Any]) -> Any:
+def _outcomes(tasks: Sequence[Task], chunk: list[int], future: cf.Future[Any]) -> list[Any]:
     try:
-        return future.result()
+        return list(future.result())
     except Exception as error:  # the worker itself died (killed, out of memory) or the cluster lost it
-        return _Failure(None, type(error).__name__, " ".join(str(error).split()) or "the worker stopped", "")
+        reason = " ".join(str(error).split()) or "the worker stopped"
+        return [_Failure(None, type(error).__name__, reason, "") for _ in chunk]
 
 
 def _as_error(task: Task, failure: _Failure) -> SimulatorError:

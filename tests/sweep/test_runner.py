@@ -37,6 +37,18 @@ def test_results_come_back_in_task_order_and_identical_on_every_local_backend() 
     assert np.array_equal(alone[0], sequential[5])
 
 
+@pytest.mark.parametrize("chunk_size", [1, 5, 100])
+def test_chunks_change_nothing_but_the_round_trips(chunk_size: int) -> None:
+    tasks = draw_tasks(23)
+    seen: list[int] = []
+    chunked = run_tasks(tasks, backend="local:2", chunk_size=chunk_size, progress=lambda d, t: seen.append(d))
+    assert as_bytes(chunked) == as_bytes(run_tasks(tasks, backend="sequential"))
+    assert seen == list(range(24))  # every task counted once, in chunks or not
+    with pytest.raises(TaskFailedError, match="task 'value 13' failed"):
+        run_tasks([Task(f"value {v}", T.fail_on, (v, 13)) for v in range(20)], backend="local:2",
+                  chunk_size=chunk_size)
+
+
 def test_progress_counts_every_task_once_in_this_process() -> None:
     seen: list[tuple[int, int]] = []
     run_tasks(draw_tasks(10), backend="local:2", progress=lambda done, total: seen.append((done, total)))

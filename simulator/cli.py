@@ -1059,7 +1059,8 @@ def frontier(
         return
     from simulator.report.tables import records_table
 
-    stdout.print(records_table(rows, currency=currency, title=f"price–service frontier ({option})"))
+    formats = {"P(miss)": "percent", "target": "number" if metric == "asa" else "percent"}
+    stdout.print(records_table(rows, currency=currency, formats=formats, title=f"price–service frontier ({option})"))
 
 
 @app.command()
@@ -1109,6 +1110,7 @@ def sensitivity(
     from simulator.report.tables import records_table
 
     stdout.print(records_table(doc["rows"], currency=currency,
+                               formats={"p_miss": "percent", "price_change": "percent", "step": "percent"},
                                title=f"sensitivity (baseline price {base['price']['total']:,.0f} {currency})"))
 
 

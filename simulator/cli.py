@@ -849,7 +849,6 @@ def command_sweep(executor: str | None, description: str, *, out: Path | None = 
     checkpoint folder that keeps finished tasks (so that Ctrl-C loses nothing and --resume continues)."""
     import shutil
 
-    from simulator.errors import SweepInterrupted
     from simulator.sweep import Sweep, SweepStore, opened
 
     if resume and out is None:
@@ -862,9 +861,8 @@ def command_sweep(executor: str | None, description: str, *, out: Path | None = 
         with opened(executor) as backend:
             yield Sweep(backend=backend, progress=progress, store=store)
     except SweepInterrupted as stopped:
-        kept = store is not None and store.batch_count() > 0
         hint = (f"; the finished tasks are kept in {store.directory}: rerun with --resume to continue"
-                if kept and store is not None else "; nothing was written")
+                if store is not None and store.batch_count() > 0 else "; nothing was written")
         raise SweepInterrupted(stopped.message + hint, done=stopped.done, total=stopped.total) from None
     finally:
         progress.close()

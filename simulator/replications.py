@@ -27,7 +27,7 @@ from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.metrics import DAILY_REPORT_COLUMNS, METRIC_NAMES, Metrics, compute_metrics
 from simulator.scenario.model import Definitions
-from simulator.sweep import Backend, Task, available_cores, run_tasks
+from simulator.sweep import Backend, Task, pool_spec, run_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -39,7 +39,6 @@ __all__ = [
     "AttainmentSummary",
     "Estimate",
     "ReplicationSummary",
-    "available_cores",
     "confidence_interval",
     "replicate",
 ]
@@ -321,15 +320,12 @@ def replicate(model: Any, *, replications: int, seed: int, definitions: Definiti
         raise ScenarioError("must be an integer >= 1", field="replications", value=replications)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ScenarioError("must be an integer >= 0", field="seed", value=seed)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ScenarioError("must be an integer >= 1", field="workers", value=workers)
     run = engine if engine is not None else _default_engine()
     children = np.random.SeedSequence(int(seed)).spawn(int(replications))
     args = (definitions, float(threshold_seconds), target, float(warmup_seconds), days_per_period)
     total = int(replications)
     if backend is None:
-        pool_size = min(workers if workers is not None else available_cores(), total)
-        backend = "sequential" if pool_size <= 1 else f"local:{pool_size}"
+        backend = pool_spec(workers, total)
     tasks = [Task(f"replication {r + 1}", _one_replication, (run, model, child, *args))
              for r, child in enumerate(children)]
     finished: list[_Sample] = run_tasks(tasks, backend=backend, progress=progress)

@@ -340,16 +340,17 @@ class Quote:
         from simulator.report.figures import monthly_metric_distribution
 
         sla = self.scenario.sla
-        targets = {"service_level": (sla.service_level, True, "percent", "Monthly service level"),
-                   "abandon_rate": (sla.max_abandon_rate, False, "percent", "Monthly abandonment rate"),
-                   "asa_seconds": (sla.max_asa_seconds, False, "seconds", "Monthly average speed of answer")}
+        # metric → (its SLA field, higher is better, axis format, label)
+        targets = {"service_level": ("service_level", True, "percent", "Monthly service level"),
+                   "abandon_rate": ("max_abandon_rate", False, "percent", "Monthly abandonment rate"),
+                   "asa_seconds": ("max_asa_seconds", False, "seconds", "Monthly average speed of answer")}
         if metric not in targets:
             raise ScenarioError(f"must be one of {', '.join(targets)}", field="metric", value=metric)
-        target, higher_is_better, value_format, label = targets[metric]
+        field, higher_is_better, value_format, label = targets[metric]
+        target = getattr(sla, field)
         if target is None:
-            path = {"service_level": "sla.service_level", "abandon_rate": "sla.max_abandon_rate",
-                    "asa_seconds": "sla.max_asa_seconds"}[metric]
-            raise ScenarioError("the SLA sets no target for this metric", field=path, value=None, has_value=False)
+            raise ScenarioError("the SLA sets no target for this metric", field=f"sla.{field}", value=None,
+                                has_value=False)
         months = self.risk_months
         return monthly_metric_distribution(
             months.monthly[metric], target=float(target), higher_is_better=higher_is_better,

@@ -76,7 +76,7 @@ from simulator.pricing.credits import MonthOutcomes, month_misses
 from simulator.scenario.model import SL_DEFINITIONS, Definitions, Scenario
 from simulator.sim.draws import make_streams, unit_gamma, volume_multipliers
 from simulator.sim.model import CentreModel
-from simulator.sweep import SEQUENTIAL, Backend, Task, available_cores, open_backend, run_tasks
+from simulator.sweep import SEQUENTIAL, Backend, Task, open_backend, pool_spec, run_tasks
 
 __all__ = [
     "METRICS",
@@ -272,11 +272,8 @@ class MonthRunner:
 
     def __init__(self, *, workers: int | None = None, progress: Progress | None = None,
                  backend: str | Backend | None = None) -> None:
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-            raise ScenarioError("must be an integer >= 1", field="workers", value=workers)
         if backend is None:
-            count = available_cores() if workers is None else workers
-            backend = "sequential" if count <= 1 else f"local:{count}"
+            backend = pool_spec(workers)
         self._owned = not isinstance(backend, Backend)
         self.backend = open_backend(backend) if isinstance(backend, str) else backend
         self.progress = progress

@@ -1,11 +1,19 @@
 """Sweeps: many independent tasks on one process, a local pool or a Dask cluster, with checkpoints."""
 
-from simulator.sweep.backends import SEQUENTIAL, SPEC_HELP, Backend, available_cores, open_backend, opened
-from simulator.sweep.runner import IN_WORKER, Progress, Sweep, Task, digest, run_tasks
+from simulator.sweep.backends import (
+    SEQUENTIAL,
+    SPEC_HELP,
+    Backend,
+    available_cores,
+    open_backend,
+    opened,
+    pool_spec,
+    worker_count,
+)
+from simulator.sweep.runner import Progress, Sweep, Task, digest, run_tasks
 from simulator.sweep.store import SweepStore
 
 __all__ = [
-    "IN_WORKER",
     "SEQUENTIAL",
     "SPEC_HELP",
     "Backend",
@@ -17,5 +25,7 @@ __all__ = [
     "digest",
     "open_backend",
     "opened",
+    "pool_spec",
     "run_tasks",
+    "worker_count",
 ]

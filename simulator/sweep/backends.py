@@ -62,11 +62,23 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def local_backend(workers: int | None = None) -> Backend:
-    """A process pool of ``workers`` processes (default: the available cores); one worker runs in-process."""
+def worker_count(workers: int | None, tasks: int | None = None) -> int:
+    """Processes for a local pool: ``workers`` (validated) or the available cores, never more than ``tasks``."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ScenarioError("must be an integer >= 1", field="workers", value=workers)
     count = available_cores() if workers is None else workers
+    return count if tasks is None else max(1, min(count, tasks))
+
+
+def pool_spec(workers: int | None, tasks: int | None = None) -> str:
+    """The backend spec for a local pool of :func:`worker_count` processes (``sequential`` for one)."""
+    count = worker_count(workers, tasks)
+    return "sequential" if count <= 1 else f"local:{count}"
+
+
+def local_backend(workers: int | None = None) -> Backend:
+    """A process pool of ``workers`` processes (default: the available cores); one worker runs in-process."""
+    count = worker_count(workers)
     if count <= 1:
         return Backend(name="sequential", capacity=1)
     pool = cf.ProcessPoolExecutor(max_workers=count, initializer=_ignore_sigint)

@@ -46,7 +46,7 @@ def digest(*parts: Any) -> str:
 class _Failure:
     """What a task raised, in a form that always crosses a process boundary."""
 
-    error: BaseException | None  # the original when it pickles, for SimulatorError subclasses
+    error: SimulatorError | None  # bad input or an infeasible target: re-raised as it is
     kind: str
     message: str
     where: str
@@ -68,8 +68,8 @@ def _execute(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 class Sweep:
     """How to run tasks: a backend spec or an open backend, progress, and an optional checkpoint store.
 
-    ``Sweep()`` runs on a local pool of every available core. Nested sweeps (a quote inside a frontier task)
-    run sequentially inside their worker: see :data:`IN_WORKER`.
+    ``Sweep()`` runs on a local pool of every available core. A task that itself runs a sweep (a quote inside
+    a frontier task) runs it sequentially inside its worker (:func:`simulator.pricing.quote.quote_in_worker`).
     """
 
     backend: str | Backend | None = None
@@ -80,10 +80,6 @@ class Sweep:
     def run(self, tasks: Sequence[Task]) -> list[Any]:
         return run_tasks(tasks, backend=self.backend, progress=self.progress, store=self.store,
                          chunk_size=self.chunk_size)
-
-
-#: What a task that itself runs a sweep uses inside a worker: no nested pools.
-IN_WORKER = Sweep(backend="sequential")
 
 
 def run_tasks(tasks: Sequence[Task], *, backend: str | Backend | None = None, progress: Progress | None = None,
@@ -211,6 +207,6 @@ def _outcomes(tasks: Sequence[Task], chunk: list[int], future: cf.Future[Any]) -
 
 def _as_error(task: Task, failure: _Failure) -> SimulatorError:
     if failure.error is not None:
-        return failure.error if isinstance(failure.error, SimulatorError) else TaskFailedError(failure.message)
+        return failure.error
     return TaskFailedError(f"task {task.key!r} failed: {failure.kind}: {failure.message}{failure.where}",
                            task=task.key)

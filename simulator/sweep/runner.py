@@ -69,7 +69,7 @@ class Sweep:
     """How to run tasks: a backend spec or an open backend, progress, and an optional checkpoint store.
 
     ``Sweep()`` runs on a local pool of every available core. A task that itself runs a sweep (a quote inside
-    a frontier task) runs it sequentially inside its worker (:func:`simulator.pricing.quote.quote_in_worker`).
+    a frontier task) runs it sequentially inside its worker (:func:`simulator.quoting.quote.quote_in_worker`).
     """
 
     backend: str | Backend | None = None

@@ -16,11 +16,11 @@ import pytest
 
 from simulator.errors import ScenarioError
 from simulator.jsonutil import dumps
-from simulator.pricing.confirm import F_MAX, criterion_metrics
-from simulator.pricing.quote import Quote, quote
-from simulator.pricing.risk import MonthRunner, MonthSet, forecast_model
+from simulator.quoting.quote import Quote, quote
+from simulator.risk import MonthRunner, MonthSet, forecast_model
 from simulator.scenario import load_scenario
 from simulator.scenario.model import SL_DEFINITIONS
+from simulator.staffing.confirm import F_MAX, criterion_metrics
 from tests.helpers import SCENARIOS
 
 SMALL = ("demand.calls_per_day=800", "demand.days_per_month=6", "repeats.fcr=0.9")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.jsonutil import dumps
-from simulator.pricing.quote import QuoteOptions
+from simulator.quoting.quote import QuoteOptions
 from simulator.scenario import load_scenario
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from simulator.analytic import erlang_a
 from simulator.pricing.credits import month_misses
-from simulator.pricing.risk import (
+from simulator.risk import (
     LevelCalibration,
     MonthRunner,
     MonthSet,

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 
 from simulator.check import check_quick
 from simulator.errors import ScenarioError
-from simulator.pricing import compare
-from simulator.pricing.quote import Quote, quote
+from simulator.quoting import compare
+from simulator.quoting.quote import Quote, quote
 from simulator.report.figures import save_figure
 from simulator.scenario import Scenario, load_scenario
 

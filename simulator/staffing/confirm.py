@@ -24,7 +24,7 @@ staffing meets the scenario's criterion (``staffing.criterion``):
     for all ``replications`` months and judged again on them; should it then fail, the search goes on.
 ``"risk"``
     P(at least one SLA target missed in a month) ≤ ``staffing.risk``, with P(miss) from the surrogate months
-    of :mod:`simulator.pricing.risk` calibrated by the same simulated months at that staffing (the full
+    of :mod:`simulator.risk` calibrated by the same simulated months at that staffing (the full
     simulation of hundreds of months per candidate would take minutes).
 
 Search: from f = 1, double f while the simulation meets the criterion (up to f = 4), or halve it while it
@@ -47,7 +47,7 @@ import numpy as np
 from simulator.analytic import required_agents
 from simulator.errors import InfeasibleTargetError
 from simulator.jsonutil import jsonable
-from simulator.pricing.risk import (
+from simulator.risk import (
     Calibration,
     MonthRunner,
     MonthSet,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from simulator.pricing.quote import QuoteOptions
+    from simulator.quoting.quote import QuoteOptions
     from simulator.sweep import Sweep
 
 
@@ -265,7 +265,7 @@ def quote_all(named: Sequence[tuple[str, Scenario]], *, options: QuoteOptions | 
     """Quote every (key, scenario) as one sweep (each quote one task), results in the given order."""
     if quote_fn is not None:
         return [quote_fn(scenario) for _, scenario in named]
-    from simulator.pricing.quote import QuoteOptions
+    from simulator.quoting.quote import QuoteOptions
     from simulator.sweep import Sweep
 
     chosen = options if options is not None else QuoteOptions()

@@ -2,7 +2,7 @@
 
 :func:`quote` chains the steps, each in its own module:
 
-1. **Staffing** (:mod:`simulator.pricing.confirm`): the analytic plan, confirmed and adjusted by simulation to
+1. **Staffing** (:mod:`simulator.staffing.confirm`): the analytic plan, confirmed and adjusted by simulation to
    the scenario's criterion (``staffing.criterion``: the mean over the simulated months meets every target,
    or P(miss) is at most ``staffing.risk``).
 2. **FTE chain** (:func:`simulator.pricing.fte_chain`): required agent-hours → productive → paid hours → FTE,
@@ -10,7 +10,7 @@
 3. **Cost build-up** (:func:`simulator.pricing.cost_build_up`): the workload is the answered calls per month
    of the simulation at the confirmed staffing on the forecast (repeat calls and redials are calls too) and
    the contract's handle time (:func:`simulator.pricing.contract_handle_seconds`).
-4. **Risk** (:mod:`simulator.pricing.risk`): ``months`` contract months with volume and AHT shocks, by the
+4. **Risk** (:mod:`simulator.risk`): ``months`` contract months with volume and AHT shocks, by the
    surrogate (default) or the full simulation; :func:`simulator.pricing.credit_risk` turns them into
    P(miss), expected credits, their 95th percentile and the price with risk as the master agreement says.
 5. **Billing units** (:func:`simulator.pricing.billing_units`): the quoted total per FTE-month, productive
@@ -37,14 +37,14 @@ from simulator import __version__
 from simulator.errors import InfeasibleTargetError, ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.pricing.billing import BillingUnits, billing_quantities, billing_units
-from simulator.pricing.confirm import ConfirmedStaffing, confirm_staffing
 from simulator.pricing.cost import CostBuildUp, Workload, contract_handle_seconds, cost_build_up
 from simulator.pricing.credits import CreditRisk, credit_risk
 from simulator.pricing.fte import FteChain, fte_chain
-from simulator.pricing.risk import RISK_METHODS, MonthRunner, RiskMonths, simulated_months, surrogate_months
 from simulator.pricing.term import TermSchedule, term_schedule
+from simulator.risk import RISK_METHODS, MonthRunner, RiskMonths, simulated_months, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing import analytic_staffing, normalise_choice
+from simulator.staffing.confirm import ConfirmedStaffing, confirm_staffing
 from simulator.sweep import SEQUENTIAL, Backend, Task, digest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -419,7 +419,7 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         Months simulated on the forecast at each staffing the search tries (and behind the surrogate's
         calibration); default ``simulation.replications``. [months]
     risk_method : {"surrogate", "simulation"}
-        How the risk months are evaluated (:mod:`simulator.pricing.risk`); hyphens accepted.
+        How the risk months are evaluated (:mod:`simulator.risk`); hyphens accepted.
     term_months : int, optional
         Also price the contract term month by month (escalator, ramp-up). [months]
     progress : callable, optional

@@ -1,0 +1,251 @@
+"""The interval response: what each interval of the day delivers at each number of agents.
+
+For interval i and staffing s the formulas (Erlang A; Erlang C when the scenario has no patience) are evaluated at
+the load the simulation *measured* in that interval: the calls offered to the queue per day (first attempts,
+repeats and redials, as they arrived) × the agents' mean busy time per call. What the formulas still miss there
+(backlog carried in from the interval before, a shift change, non-exponential handling and patience, ring time)
+is the interval's **drift**, measured at the staffing that was simulated: on a logit scale for the service level
+and the abandonment, a log scale for the ASA, ``drift_i = z(simulated_i) − z(formulas_i at s_i)``, applied at
+every s of that interval. Near the simulated staffing this is what the simulation would measure; the staffing
+engine re-simulates wherever it moves the staffing, so the drift is always measured close to where it is used.
+
+Tabulated staffing per interval runs from half the interval's load (Erlang C: the first stable staffing) to
+``load + 6√load + 6``; below that no target of a contract is met, above it every one is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulator.analytic import erlang_a, erlang_c
+from simulator.risk.calibration import from_scale, to_scale
+from simulator.risk.months import METRICS, MonthSet
+from simulator.scenario.model import Scenario
+
+__all__ = ["DRIFT_LIMIT", "IntervalResponse", "IntervalTargets", "interval_response"]
+
+DRIFT_LIMIT = 2.0  # |drift| on the logit/log scale: more is an interval far in a tail, not a property of the centre
+_LOW_SHARE = 0.5  # the lowest staffing tabulated, as a share of the load (Erlang A)
+
+
+@dataclass(frozen=True)
+class IntervalTargets:
+    """Targets one interval (or the measurement period) must meet; None: no such target."""
+
+    service_level: float | None = None
+    max_abandon: float | None = None
+    max_asa: float | None = None
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> IntervalTargets:
+        sla = scenario.sla
+        return cls(sla.service_level, sla.max_abandon_rate, sla.max_asa_seconds)
+
+    def loosened(self, knob: float) -> IntervalTargets:
+        """Every allowed miss × ``knob`` (< 1 tightens): SL' = 1 − f(1 − SL), caps × f (abandonment at most 1)."""
+        if knob == 1.0:
+            return self
+        return IntervalTargets(
+            None if self.service_level is None else max(0.0, 1.0 - knob * (1.0 - self.service_level)),
+            None if self.max_abandon is None else min(1.0, knob * self.max_abandon),
+            None if self.max_asa is None else knob * self.max_asa)
+
+    def shifted(self, offsets: np.ndarray) -> IntervalTargets:
+        """Targets moved by ``offsets`` (3,) on the logit/log scale, in METRICS order (the planning targets)."""
+        values = [self.service_level, self.max_abandon, self.max_asa]
+        out: list[float | None] = []
+        for k, value in enumerate(values):
+            if value is None or offsets[k] == 0.0:
+                out.append(value)
+                continue
+            z = to_scale(np.array([[value if k != 0 else min(value, 1 - 1e-9)]]), (METRICS[k],))[0, 0]
+            out.append(float(from_scale(np.array([[z + offsets[k]]]), (METRICS[k],))[0, 0]))
+        return IntervalTargets(*out)
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"service_level": self.service_level, "max_abandon_rate": self.max_abandon,
+                "max_asa_seconds": self.max_asa}
+
+
+@dataclass(frozen=True, eq=False)
+class IntervalResponse:
+    """Per interval (rows) and staffing (columns 0…S−1): the metrics the interval delivers. Cells below an
+    interval's lowest tabulated staffing are NaN and never chosen.
+
+    ``service_level`` is under the contract's definition, ``denominator`` that definition's denominator per
+    offered call (1 for ``abandons_fail``), ``occupancy`` the formulas' (answered load ÷ agents), used for the
+    occupancy cap as the formulas count it.
+    """
+
+    calls: np.ndarray  # offered calls per day (I,) [calls]
+    load: np.ndarray  # [Erlang] (I,)
+    lowest: np.ndarray  # lowest staffing tabulated (I,)
+    service_level: np.ndarray  # (I, S)
+    denominator: np.ndarray  # (I, S)
+    abandon: np.ndarray  # (I, S)
+    asa: np.ndarray  # (I, S) [s]
+    occupancy: np.ndarray  # (I, S)
+    drift: np.ndarray  # (I, 3) on the logit/log scale, METRICS order
+    aggregation: str  # "volume_weighted" or "interval_weighted"
+
+    @property
+    def top(self) -> int:
+        """The largest staffing tabulated."""
+        return self.service_level.shape[1] - 1
+
+    def tabulated(self) -> np.ndarray:
+        """(I, S) bool: the staffing levels each interval may take."""
+        s = np.arange(self.top + 1)[None, :]
+        return s >= self.lowest[:, None]
+
+    def at(self, agents: np.ndarray) -> dict[str, np.ndarray]:
+        """The metrics of each interval at ``agents`` (clipped to the table)."""
+        s = np.clip(np.asarray(agents, dtype=int), self.lowest, self.top)
+        rows = np.arange(s.size)
+        return {"service_level": self.service_level[rows, s], "abandon_rate": self.abandon[rows, s],
+                "asa_seconds": self.asa[rows, s], "occupancy": self.occupancy[rows, s]}
+
+    def meets(self, targets: IntervalTargets) -> np.ndarray:
+        """(I, S) bool: the cells meeting every target on their own."""
+        ok = self.tabulated()
+        with np.errstate(invalid="ignore"):
+            if targets.service_level is not None:
+                ok &= self.service_level >= targets.service_level - 1e-12
+            if targets.max_abandon is not None:
+                ok &= self.abandon <= targets.max_abandon + 1e-12
+            if targets.max_asa is not None:
+                ok &= self.asa <= targets.max_asa * (1 + 1e-12)
+        return ok
+
+    def smallest(self, ok: np.ndarray) -> np.ndarray:
+        """Per interval the smallest staffing whose cell is ``ok`` (the table's top where none is), and 0 for
+        an interval without calls."""
+        first = np.where(ok.any(axis=1), ok.argmax(axis=1), self.top)
+        return np.where(self.calls > 0, first, 0).astype(int)
+
+    def required(self, targets: IntervalTargets) -> np.ndarray:
+        """The fewest agents per interval meeting every target in that interval."""
+        return self.smallest(self.meets(targets))
+
+    def period(self, agents: np.ndarray) -> dict[str, float]:
+        """The measurement period's SL, abandonment and ASA at ``agents`` (the forecast: every day alike)."""
+        m = self.at(agents)
+        w = self.calls
+        den = self.denominator[np.arange(w.size), np.clip(agents, self.lowest, self.top)]
+        answered = w * (1 - m["abandon_rate"])
+        if self.aggregation == "interval_weighted":
+            sl = float(np.mean(m["service_level"][w > 0])) if (w > 0).any() else math.nan
+        else:
+            sl = _ratio(float((w * m["service_level"] * den).sum()), float((w * den).sum()))
+        return {"service_level": sl, "abandon_rate": _ratio(float((w * m["abandon_rate"]).sum()), float(w.sum())),
+                "asa_seconds": _ratio(float((answered * m["asa_seconds"]).sum()), float(answered.sum()))}
+
+    def to_dict(self, starts: list[str]) -> list[dict[str, Any]]:
+        return [{"start": start, "calls": float(self.calls[i]), "offered_load": float(self.load[i]),
+                 "drift": dict(zip(METRICS, self.drift[i].tolist(), strict=True))}
+                for i, start in enumerate(starts)]
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def _formulas(scenario: Scenario, load: np.ndarray, top: int) -> dict[str, np.ndarray]:
+    """The formulas on the (I, top + 1) grid of staffing; NaN below each interval's lowest staffing."""
+    intervals = load.size
+    s = np.broadcast_to(np.arange(top + 1)[None, :], (intervals, top + 1))
+    a = np.broadcast_to(load[:, None], s.shape)
+    patience = scenario.patience_seconds
+    if patience is None:
+        lowest = np.where(load > 0, np.floor(load).astype(int) + 1, 0)
+    else:
+        lowest = np.where(load > 0, np.floor(_LOW_SHARE * load).astype(int), 0)
+    keep = s >= lowest[:, None]
+    aht = scenario.handling.handle_seconds
+    threshold = scenario.sla.threshold_seconds
+    definition = scenario.definitions.sl_definition
+    out = {name: np.full(s.shape, np.nan) for name in ("service_level", "denominator", "abandon", "asa")}
+    av, sv = a[keep].astype(float), s[keep]
+    if patience is None:
+        c = erlang_c.metrics(av, sv, aht_seconds=aht, threshold_seconds=threshold)
+        values = {"service_level": np.asarray(c.service_level, dtype=float), "denominator": np.ones(av.size),
+                  "abandon": np.zeros(av.size), "asa": np.asarray(c.asa_seconds, dtype=float)}
+    else:
+        full = np.full(av.size, 1.0)
+        wanted = ["abandons_fail", "abandon_probability", "asa_seconds"]
+        if definition != "abandons_fail":
+            wanted.append(definition)
+        q = erlang_a.evaluate(av, sv, full * aht, full * patience, full * threshold,
+                              full * scenario.definitions.short_abandon_seconds, wanted)
+        sl = q[definition]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if definition == "abandons_within_threshold_success":
+                den = np.ones(av.size)
+            else:
+                den = np.where(sl > 0, q["abandons_fail"] / sl, 1.0)
+        values = {"service_level": sl, "denominator": den, "abandon": q["abandon_probability"],
+                  "asa": q["asa_seconds"]}
+    for name, v in values.items():
+        out[name][keep] = v
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["occupancy"] = np.where(s > 0, a * (1 - out["abandon"]) / np.maximum(s, 1), np.nan)
+    out["lowest"] = lowest
+    return out
+
+
+def interval_response(scenario: Scenario, calls: np.ndarray, *, sims: MonthSet | None = None,
+                      agents: np.ndarray | None = None) -> IntervalResponse:
+    """The response at the offered ``calls`` per day of each interval, with the drift of ``sims`` (months
+    simulated at ``agents``); without them, the formulas alone (drift 0)."""
+    calls = np.asarray(calls, dtype=float)
+    load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
+    top = int(math.ceil(float((load + 6 * np.sqrt(load) + 6).max(initial=1.0))))
+    if agents is not None:
+        top = max(top, int(np.max(agents, initial=0)))
+    raw = _formulas(scenario, load, top)
+    lowest = raw.pop("lowest")
+    drift = np.zeros((calls.size, len(METRICS)))
+    if sims is not None and agents is not None:
+        drift = _drift(raw, sims, np.clip(np.asarray(agents, dtype=int), lowest, top))
+    stacked = np.stack([raw["service_level"], raw["abandon"], raw["asa"]], axis=-1)
+    with np.errstate(invalid="ignore"):
+        z = to_scale(stacked, METRICS) + drift[:, None, :]
+        shifted = from_scale(z, METRICS)
+    shifted[np.isnan(stacked)] = np.nan
+    # The formulas' certainties stay certain: an SL of exactly 1 (no load) or an abandonment of exactly 0
+    # (Erlang C) is not moved by a drift.
+    for k in range(len(METRICS)):
+        exact = (stacked[..., k] == 0.0) | (stacked[..., k] == 1.0)
+        shifted[..., k] = np.where(exact, stacked[..., k], shifted[..., k])
+    abandon = shifted[..., 1]
+    denominator = raw["denominator"]
+    if scenario.definitions.sl_definition == "answered_only":
+        denominator = 1.0 - abandon
+    return IntervalResponse(calls=calls, load=load, lowest=lowest, service_level=shifted[..., 0],
+                            denominator=denominator, abandon=abandon, asa=shifted[..., 2],
+                            occupancy=raw["occupancy"],
+                            drift=drift, aggregation=scenario.definitions.aggregation)
+
+
+def _drift(raw: dict[str, np.ndarray], sims: MonthSet, agents: np.ndarray) -> np.ndarray:
+    """z(simulated) − z(formulas at ``agents``) per interval, fractions clipped to [½/n, 1 − ½/n] for the n
+    calls behind them (an empirical logit), each drift limited to ±DRIFT_LIMIT."""
+    table = sims.interval_table()
+    rows = np.arange(agents.size)
+    formulas = np.stack([raw["service_level"][rows, agents], raw["abandon"][rows, agents],
+                         raw["asa"][rows, agents]], axis=-1)
+    simulated = np.stack([table["service_level"], table["abandon_rate"], table["asa_seconds"]], axis=-1)
+    offered = np.sum([m.intervals["offered"] for m in sims.months], axis=0)
+    half = 0.5 / np.maximum(offered, 1.0)
+    for k in (0, 1):
+        simulated[:, k] = np.clip(simulated[:, k], half, 1 - half)
+        formulas[:, k] = np.clip(formulas[:, k], half, 1 - half)
+    with np.errstate(invalid="ignore"):
+        drift = to_scale(simulated, METRICS) - to_scale(formulas, METRICS)
+    drift = np.where(np.isfinite(drift), drift, 0.0)
+    drift[offered == 0] = 0.0
+    return np.clip(drift, -DRIFT_LIMIT, DRIFT_LIMIT)

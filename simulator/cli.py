@@ -658,11 +658,13 @@ def quote(
     out: Annotated[Path | None, typer.Option(help="Folder for the quote's files (JSON, CSV tables).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """The main job: staffing confirmed by simulation, FTEs, cost lines, price in every unit, P(miss), credits."""
+    """The main job: the cheapest staffing that meets the SLA as the contract measures it (found by simulation),
+    what binds, FTEs, cost lines, price in every unit, P(miss), credits."""
     options = quote_options(seed, months, replications, risk_method, term_months)
     loaded = load(scenario, set_)
     with command_sweep(executor, "quoting (simulated months)") as sweep:
         result = options(loaded, backend=sweep.backend, progress=sweep.progress)
+    print_warnings(result.warnings())
     if out is not None:
         write_quote_files(result, out)
     if json_out:
@@ -743,19 +745,30 @@ def _print_quote(result: Any, out: Path | None) -> None:
                  + (f" (P(miss) ≤ {loaded.staffing.risk:g})" if doc["criterion"] == "risk" else "")
                  + f"; seed {doc['seed']}")
     knob = search["knob"]["value"]
-    stdout.print(f"staffing: {search['start_note']}; confirmed by simulation ({search['evaluations']} staffings "
-                 f"simulated on the forecast, up to {search['months_per_evaluation']} months each, "
-                 f"{search['simulated_months']} months in all)"
-                 + (f", knob f = {knob:.4g}" if knob is not None else f", fixed by {search['source']}")
+    fixed_point = search["fixed_point"]
+    how = ("" if fixed_point is None else
+           f"time-stable start after {fixed_point['iterations']} simulated iterations"
+           + ("" if fixed_point["converged"] else " (not settled)") + "; ")
+    stdout.print(f"staffing: {search['start_note']}; {how}{search['evaluations']} staffings simulated on the "
+                 f"forecast for the {loaded.definitions.measurement_period}'s targets, "
+                 f"{search['simulated_months']} months in all"
+                 + (f", knob f = {knob:.4g}" if knob is not None and doc["criterion"] != "mean" else "")
+                 + ("" if search["source"] == "search" else f", fixed by {search['source']}")
                  + ("" if search["met"] else " — the criterion is NOT met"))
+    stdout.print(f"what sets the staffing: {doc['staffing']['what_binds']}")
+    if doc["constraint_summary"]:
+        stdout.print(f"what the limits cost: {doc['constraint_summary']}")
 
-    table = Table(title="staffing per interval", title_justify="left")
-    for column in ("start", "calls", "load [Erl]", "analytic", "quoted", "SL (sim)", "abandon", "ASA [s]",
-                   "occupancy"):
-        table.add_column(column, justify="right")
+    table = Table(title="staffing per interval (SIPP: Erlang per interval on the forecast; SLA alone: the "
+                  "simulated staffing with the occupancy cap off)", title_justify="left")
+    for column in ("start", "calls", "load [Erl]", "SIPP", "SLA alone", "quoted", "binds", "SL (sim)", "abandon",
+                   "ASA [s]", "occupancy"):
+        table.add_column(column, justify="left" if column == "binds" else "right")
     for row in doc["intervals"]:
-        table.add_row(row["start"], f"{row['calls']:.1f}", f"{row['offered_load']:.2f}", str(row["start_agents"]),
-                      str(row["agents"]), _pct(row["service_level"]), _pct(row["abandon_rate"]),
+        load = row["measured_load"] if row["measured_load"] is not None else row["offered_load"]
+        table.add_row(row["start"], f"{row['simulated_calls']:.1f}", f"{load:.2f}", str(row["start_agents"]),
+                      "—" if row["agents_for_sla"] is None else str(row["agents_for_sla"]), str(row["agents"]),
+                      row["binding"], _pct(row["service_level"]), _pct(row["abandon_rate"]),
                       _num(row["asa_seconds"]), _pct(row["occupancy"]))
     stdout.print(table)
 

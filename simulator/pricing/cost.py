@@ -6,6 +6,9 @@ Lines, in order (amounts per month, in the agreement's currency):
 line                    rule
 ======================  ===================================================================================
 ``agent_wages``         agent paid hours × agent hourly wage × (1 + burden)
+``shift_premiums``      agent paid hours × agent hourly wage × (1 + burden) × the mean premium of the rate card's
+                        ``shift_premiums``, weighted by the required agent-hours in each interval (only when the
+                        rate card has premiums)
 ``<role>_wages``        per rate-card role: heads × paid hours per FTE-month × role wage × (1 + burden)
 ``seats``               seats × seat cost per month
 ``licences``            seats × licence cost per seat per month
@@ -29,6 +32,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.pricing.fte import FteChain
@@ -39,12 +44,27 @@ __all__ = [
     "Workload",
     "contract_handle_seconds",
     "cost_build_up",
+    "premium_share",
     "price_from_cost",
     "pricing_rule",
 ]
 
 PricingFormula = Literal["margin", "markup"]
-_FIXED_LINES = ("agent_wages", "seats", "licences", "telephony", "recruiting_training", "overhead", "margin")
+_FIXED_LINES = ("agent_wages", "shift_premiums", "seats", "licences", "telephony", "recruiting_training",
+                "overhead", "margin")
+
+
+def premium_share(agents_per_interval: Any, shift_premium: Any) -> float:
+    """The mean shift premium of an agent hour: the premiums per interval weighted by the agents. [-]"""
+    if shift_premium is None:
+        return 0.0
+    agents = np.asarray(agents_per_interval, dtype=float)
+    premium = np.asarray(shift_premium, dtype=float)
+    if premium.shape != agents.shape:
+        raise ScenarioError(f"needs one premium per interval ({agents.size})", field="shift_premium",
+                            value=premium.size)
+    total = float(agents.sum())
+    return float((agents * premium).sum() / total) if total > 0 else 0.0
 
 
 def contract_handle_seconds(handling: Handling, definitions: Definitions) -> float:
@@ -164,7 +184,8 @@ class CostBuildUp:
         })
 
 
-def cost_build_up(chain: FteChain, workload: Workload, rate_card: RateCard, *, currency: str) -> CostBuildUp:
+def cost_build_up(chain: FteChain, workload: Workload, rate_card: RateCard, *, currency: str,
+                  shift_premium: Any = None) -> CostBuildUp:
     """Build the month's cost line by line and gross it up to a price (rules in the module docstring).
 
     Parameters
@@ -178,6 +199,9 @@ def cost_build_up(chain: FteChain, workload: Workload, rate_card: RateCard, *, c
         formula and margin.
     currency : str
         The agreement's currency code (``agreement.currency``).
+    shift_premium : array_like, optional
+        The wage premium per interval of the day (``Scenario.shift_premium_per_interval``), weighted by
+        ``chain.agents_per_interval``. [-]
 
     Returns
     -------
@@ -190,6 +214,9 @@ def cost_build_up(chain: FteChain, workload: Workload, rate_card: RateCard, *, c
     """
     loaded = 1.0 + rate_card.burden
     lines: dict[str, float] = {"agent_wages": chain.paid_hours * rate_card.agent_hourly_wage * loaded}
+    share = premium_share(chain.agents_per_interval, shift_premium)
+    if share > 0:
+        lines["shift_premiums"] = lines["agent_wages"] * share
     for name, role in chain.support.items():
         key = f"{name}_wages"
         if key in _FIXED_LINES or key in lines:

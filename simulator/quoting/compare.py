@@ -16,6 +16,7 @@ import numpy as np
 
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
+from simulator.quoting.priced import PRICE_PARTS
 from simulator.scenario import Scenario, parse_override
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ DELTA_LINES: tuple[tuple[str, str], ...] = (
     ("productive hours", "hours.productive"),
     ("paid hours", "hours.paid"),
     ("price", "price.total"),
+    ("staffing cost", "price_split.staffing_cost"),
+    ("expected credits priced in", "price_split.expected_credits"),
+    ("risk premium", "price_split.risk_premium"),
     ("price per productive hour", "price.per_productive_hour"),
     ("price per call", "price.per_call"),
     ("P(miss)", "risk.p_miss"),
@@ -115,24 +119,55 @@ class WhatIf:
                          "delta_relative": relative})
         return rows
 
+    def price_split(self) -> dict[str, float | None]:
+        """The price change split into staffing cost, expected credits (net of bonus) and risk premium; the
+        parts add up to the change of the price."""
+        base, var = self.baseline_document, self.variant_document
+        out: dict[str, float | None] = {}
+        for part in PRICE_PARTS:
+            a, b = _number(lookup(base, f"price_split.{part}")), _number(lookup(var, f"price_split.{part}"))
+            out[part] = None if a is None or b is None else b - a
+        return out
+
     def summary(self) -> str:
-        """One sentence: '90/20 instead of 80/20: +6 agents at peak, +4.1 FTE, +3.9% price, P(miss) 31% → 8%'."""
+        """One sentence naming what moved and why: '90/20 instead of 80/20 adds no agent: the occupancy cap
+        binds in 24 of 24 intervals; price +2.2% (staffing +$0, expected credits +$17,650); P(miss) 2% → 38%'."""
+        from simulator.report.formatting import format_money
+
         base, var = _with_peak(self.baseline_document), _with_peak(self.variant_document)
         what = describe_changes(self.changes, self.baseline.scenario, self.variant.scenario)
-        parts = []
         peak_a, peak_b = lookup(base, "staffing.peak_agents"), lookup(var, "staffing.peak_agents")
-        if peak_a is not None and peak_b is not None:
-            parts.append(f"{peak_b - peak_a:+d} agents at peak")
         fte_a, fte_b = _number(lookup(base, "staffing.fte")), _number(lookup(var, "staffing.fte"))
-        if fte_a is not None and fte_b is not None:
-            parts.append(f"{fte_b - fte_a:+.1f} FTE")
+        same = lookup(base, "staffing.agents_per_interval") == lookup(var, "staffing.agents_per_interval")
+        if same:
+            head = f"{what} moves no agent"
+        else:
+            moved = []
+            if peak_a is not None and peak_b is not None:
+                moved.append(f"{peak_b - peak_a:+d} agents at peak")
+            if fte_a is not None and fte_b is not None:
+                moved.append(f"{fte_b - fte_a:+.1f} FTE")
+            head = f"{what}: " + ", ".join(moved)
+        why = lookup(var, "staffing.what_binds")
+        parts = [head + (f" ({why})" if why else "")]
         price_a, price_b = _number(lookup(base, "price.total")), _number(lookup(var, "price.total"))
         if price_a and price_b is not None:
-            parts.append(f"{100 * (price_b / price_a - 1):+.1f}% price")
+            currency = lookup(var, "price.currency")
+            split = self.price_split()
+            pieces = [f"{label} {format_money(split[key], currency, decimals=0, signed=True)}"
+                      for key, label in (("staffing_cost", "staffing"), ("expected_credits", "expected credits"),
+                                         ("risk_premium", "risk premium")) if split.get(key)]
+            change = price_b - price_a
+            credits = split.get("expected_credits")
+            if change and credits and abs(credits - change) <= 1e-6 * abs(price_a):
+                detail = "all expected credits"
+            else:
+                detail = ", ".join(pieces) if pieces else "no change"
+            parts.append(f"price {100 * (price_b / price_a - 1):+.1f}% ({detail})")
         p_a, p_b = _number(lookup(base, "risk.p_miss")), _number(lookup(var, "risk.p_miss"))
         if p_a is not None and p_b is not None:
             parts.append(f"P(miss) {100 * p_a:.0f}% → {100 * p_b:.0f}%")
-        return f"{what}: " + ", ".join(parts)
+        return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         base, var = self.baseline_document, self.variant_document
@@ -142,7 +177,7 @@ class WhatIf:
             if peak_a is not None and peak_b is not None:
                 delta.setdefault("staffing", {})["peak_agents"] = peak_b - peak_a
         return jsonable({"changes": dict(self.changes), "baseline": base, "variant": var, "delta": delta,
-                         "lines": self.lines(), "summary": self.summary()})
+                         "price_split": self.price_split(), "lines": self.lines(), "summary": self.summary()})
 
     # -- tables and figures for Jupyter (pandas and matplotlib load on first use) ---------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -1,14 +1,16 @@
-"""The quote pipeline: SLA → simulation-confirmed staffing → FTE chain → cost → price with risk → every unit.
+"""The quote pipeline: SLA → simulation-driven staffing → FTE chain → cost → price with risk → every unit.
 
 :func:`quote` chains the steps, each in its own module:
 
-1. **Staffing** (:mod:`simulator.staffing.confirm`): the analytic plan, confirmed and adjusted by simulation to
-   the scenario's criterion (``staffing.criterion``: the mean over the simulated months meets every target,
-   or P(miss) is at most ``staffing.risk``).
+1. **Staffing** (:mod:`simulator.staffing`): the cheapest staffing that meets the contract as it is measured
+   (per interval, or over the day, week or month), found by simulation from the time-stable fixed point, under
+   the scenario's criterion (``staffing.criterion``: ``mean``, ``risk`` or ``cost``); beside it the staffing
+   without each limit that binds (the occupancy cap, floors, minimum and maximum agents), priced the same way,
+   so that each limit's monthly cost is the difference.
 2. **FTE chain** (:func:`simulator.pricing.fte_chain`): required agent-hours → productive → paid hours → FTE,
    seats, support heads.
 3. **Cost build-up** (:func:`simulator.pricing.cost_build_up`): the workload is the answered calls per month
-   of the simulation at the confirmed staffing on the forecast (repeat calls and redials are calls too) and
+   of the simulation at the quoted staffing on the forecast (repeat calls and redials are calls too) and
    the contract's handle time (:func:`simulator.pricing.contract_handle_seconds`).
 4. **Risk** (:mod:`simulator.risk`): ``months`` contract months with volume and AHT shocks, by the
    surrogate (default) or the full simulation; :func:`simulator.pricing.credit_risk` turns them into
@@ -18,7 +20,7 @@
 6. Optionally the **term** (:func:`simulator.pricing.term_schedule`): escalator and ramp-up, month by month.
 
 Beside it, the **comparison**: the staffing and price that Erlang C, Erlang A (when the scenario has a
-patience) and the simulation-confirmed plan give, and the simulated service level under all five
+patience) and the simulation-driven plan give, and the simulated service level under all five
 definitions at the quoted staffing. The cost lines of :meth:`Quote.to_dict` add up to ``price.total``:
 the cost build-up (which ends with the margin) plus, when the master prices risk in, the expected credits,
 minus the expected bonus, plus the risk premium.
@@ -38,13 +40,14 @@ from simulator.errors import InfeasibleTargetError, ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.pricing.billing import BillingUnits, billing_quantities, billing_units
 from simulator.pricing.cost import CostBuildUp, Workload, contract_handle_seconds, cost_build_up
-from simulator.pricing.credits import CreditRisk, credit_risk
+from simulator.pricing.credits import CreditRisk
 from simulator.pricing.fte import FteChain, fte_chain
 from simulator.pricing.term import TermSchedule, term_schedule
-from simulator.risk import RISK_METHODS, MonthRunner, RiskMonths, simulated_months, surrogate_months
+from simulator.quoting.priced import ConstraintCost, price_parts, price_staffing
+from simulator.risk import RISK_METHODS, MonthRunner, MonthSet, RiskMonths, simulated_months, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing import analytic_staffing, normalise_choice
-from simulator.staffing.confirm import ConfirmedStaffing, confirm_staffing
+from simulator.staffing.result import ContractStaffing, staff_contract
 from simulator.sweep import SEQUENTIAL, Backend, Task, digest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PlanComparison", "Quote", "quote"]
 
 Progress = Callable[[int, int], None]
+P_MISS_WARNING = 0.5  # a quote whose P(miss) is above this is flagged on stderr, whatever the criterion
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +97,7 @@ class Quote:
 
     scenario: Scenario
     seed: int
-    staffing: ConfirmedStaffing
+    staffing: ContractStaffing
     chain: FteChain
     workload: Workload
     cost: CostBuildUp
@@ -102,6 +106,7 @@ class Quote:
     units: BillingUnits
     term: TermSchedule | None
     comparison: tuple[PlanComparison, ...]
+    constraints: dict[str, ConstraintCost]  # per limit that binds somewhere: what it costs a month
 
     # -- key figures ---------------------------------------------------------------------------------------
     @property
@@ -140,26 +145,62 @@ class Quote:
         return lines
 
     def interval_rows(self) -> list[dict[str, Any]]:
-        """Per interval of the day: load, the analytic start, the quoted agents and the simulated metrics."""
+        """Per interval of the day: the forecast load, the load the simulation measured, the SIPP start, the
+        staffing at the SLA alone (occupancy cap off), the quoted agents, what binds, and the simulated metrics
+        at the quoted staffing."""
         plan = self.staffing.start
         simulated = self.staffing.sims.interval_table()
         for_sla = self.staffing.agents_for_sla
+        fixed_point = self.staffing.fixed_point
         rows = []
         for i, start in enumerate(self.scenario.interval_starts):
             rows.append({
                 "start": start,
                 "calls": float(plan.queue_calls[i]),
                 "offered_load": float(plan.offered_load[i]),
-                "start_agents": int(plan.agents[i]),
+                "measured_load": None if fixed_point is None else float(fixed_point.response.load[i]),
+                "start_agents": int(plan.agents_for_sla[i]),
                 "agents_for_sla": None if for_sla is None else int(for_sla[i]),
                 "agents": int(self.staffing.agents[i]),
+                "binding": self.staffing.binding[i],
                 "simulated_calls": float(simulated["offered_per_day"][i]),
+                "carried_in": float(simulated["carried_in_per_day"][i]),
                 "service_level": float(simulated["service_level"][i]),
                 "abandon_rate": float(simulated["abandon_rate"][i]),
                 "asa_seconds": float(simulated["asa_seconds"][i]),
                 "occupancy": float(simulated["occupancy"][i]),
             })
         return rows
+
+    def warnings(self) -> list[str]:
+        """What a negotiator must not miss: a quote more likely to miss the SLA than to meet it, a criterion
+        that is not met."""
+        out = []
+        p = max(self.credit.p_miss, self.risk_months.p_miss_any(self.scenario))
+        if p > P_MISS_WARNING:
+            out.append(f"{self.scenario.name}: P(miss) is {100 * p:.1f}% under the {self.staffing.criterion} "
+                       f"criterion: more months miss the SLA than meet it (staffing.criterion = risk staffs to "
+                       f"P(miss) <= staffing.risk)")
+        if not self.staffing.met:
+            out.append(f"{self.scenario.name}: the staffing does not meet the {self.staffing.criterion} criterion")
+        return out
+
+    @property
+    def price_split(self) -> dict[str, float]:
+        """The quoted price as staffing cost + expected credits (net of bonus) + risk premium."""
+        return price_parts(self.cost, self.credit)
+
+    def constraint_sentence(self) -> str | None:
+        """'the occupancy cap costs $X a month; the SLA alone needs Y FTE' for every limit that binds."""
+        from simulator.report.formatting import format_money
+
+        words = {"occupancy_cap": "the occupancy cap", "floor": "the floor", "min_agents": "the minimum agents",
+                 "max_agents": "the maximum agents"}
+        parts = []
+        for name, c in self.constraints.items():
+            parts.append(f"{words[name]} costs {format_money(c.price, self.currency)} a month "
+                         f"({c.fte:+.1f} FTE); without it {c.fte_without:.1f} FTE")
+        return "; ".join(parts) if parts else None
 
     # -- documents and tables ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -198,8 +239,14 @@ class Quote:
                                                 else [int(a) for a in chain.agents_for_sla_per_interval]),
                 "interval_starts": scenario.interval_starts,
                 "steps": chain.steps,
+                "binding": self.staffing.binding,
+                "binding_counts": self.staffing.binding_counts(),
+                "what_binds": self.staffing.sentence(),
                 "search": self.staffing.to_dict(),
             },
+            "constraints": {name: c.to_dict() for name, c in self.constraints.items()},
+            "constraint_summary": self.constraint_sentence(),
+            "price_split": self.price_split,
             "hours": chain.to_dict()["hours"],
             "cost": self.cost_lines,
             "cost_build_up": cost_summary,
@@ -214,7 +261,7 @@ class Quote:
                 "service_level_by_definition": self.service_level_by_definition,
                 "note": "price is the cost build-up's price before expected credits, for every plan; "
                         "service levels are each method's own (formulas for Erlang C/A, simulation on the "
-                        "forecast for the confirmed plan)",
+                        "forecast for the quoted plan)",
             },
             "intervals": self.interval_rows(),
             "term": None if self.term is None else self.term.to_dict(),
@@ -390,7 +437,8 @@ def _analytic_comparison(scenario: Scenario, method: str, rate_card_unit: str) -
     total_calls = float(calls.sum())
     workload = Workload(answered_calls=float((calls * (1.0 - abandon)).sum()) * days,
                         handle_seconds=contract_handle_seconds(scenario.handling, scenario.definitions))
-    cost = cost_build_up(chain, workload, scenario.rate_card, currency=scenario.agreement.currency)
+    cost = cost_build_up(chain, workload, scenario.rate_card, currency=scenario.agreement.currency,
+                         shift_premium=scenario.shift_premium_per_interval)
     units = billing_units(cost.price, chain=chain, workload=workload, currency=scenario.agreement.currency)
     return PlanComparison(
         method=method, basis="formulas (SIPP per interval, calls-weighted over the day)", chain=chain,
@@ -452,42 +500,52 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
     if term_months is not None:
         term_months = _positive_int(term_months, "term_months")
 
-    with MonthRunner(workers=workers, progress=progress, backend=backend) as runner:
-        confirmed = confirm_staffing(scenario, seed=seed, replications=replications, months=months, runner=runner)
-        if method == "simulation":
-            risk_months = simulated_months(scenario, confirmed.agents, months=months, seed=seed, runner=runner)
-        elif confirmed.risk_months is not None and confirmed.risk_months.months == months:
-            risk_months = confirmed.risk_months
-        else:
-            risk_months = surrogate_months(scenario, confirmed.agents, confirmed.calibration, months=months,
-                                           seed=seed)
+    def objective(agents: np.ndarray, months_at: RiskMonths, sims: MonthSet) -> dict[str, float]:
+        return price_staffing(scenario, agents, None, sims, months_at).objective()
 
+    with MonthRunner(workers=workers, progress=progress, backend=backend) as runner:
+        staffing = staff_contract(scenario, seed=seed, replications=replications, months=months, runner=runner,
+                                  objective=objective)
+        solution = staffing.solution
+        if method == "simulation":
+            risk_months = simulated_months(scenario, staffing.agents, months=months, seed=seed, runner=runner)
+        elif solution.risk_months is not None and solution.risk_months.months == months:
+            risk_months = solution.risk_months
+        else:
+            risk_months = surrogate_months(scenario, staffing.agents, staffing.calibration, months=months,
+                                           seed=seed)
+        # What each binding limit costs, both sides priced on surrogate months (the same shocks), so that the
+        # difference is the limit's and not the risk method's.
+        def on_surrogate(agents: np.ndarray, solved: Any) -> Any:
+            at = solved.risk_months or surrogate_months(scenario, agents, solved.calibration, months=months,
+                                                        seed=seed)
+            return price_staffing(scenario, agents, None, solved.sims, at)
+
+        relaxed = {name: on_surrogate(other.agents, other) for name, other in staffing.relaxed.items()}
+        basis = (on_surrogate(staffing.agents, solution) if relaxed and method == "simulation" else None)
+
+    priced = price_staffing(scenario, staffing.agents, staffing.agents_for_sla, staffing.sims, risk_months)
+    chain, workload, cost, credit = priced.chain, priced.workload, priced.cost, priced.credit
     currency = scenario.agreement.currency
-    chain = fte_chain(confirmed.agents, agents_for_sla=confirmed.agents_for_sla,
-                      interval_seconds=scenario.interval_seconds, days_per_month=scenario.demand.days_per_month,
-                      staffing=scenario.staffing, rate_card=scenario.rate_card)
-    workload = Workload(answered_calls=confirmed.sims.per_month("answered"),
-                        handle_seconds=contract_handle_seconds(scenario.handling, scenario.definitions))
-    cost = cost_build_up(chain, workload, scenario.rate_card, currency=currency)
-    credit = credit_risk(risk_months.outcomes, sla=scenario.sla, credits=scenario.credits, base_price=cost.price,
-                         floors=scenario.definitions.floors, currency=currency)
     units = billing_units(credit.price, chain=chain, workload=workload, currency=currency)
     term = None if term_months is None else term_schedule(credit.price, chain=chain, rate_card=scenario.rate_card,
                                                            term_months=term_months, currency=currency)
+    constraints = {name: ConstraintCost.between(name, basis or priced, other) for name, other in relaxed.items()}
 
     unit = scenario.billing.unit
     comparison = [_analytic_comparison(scenario, "erlang_c", unit)]
     if scenario.patience is not None:
         comparison.append(_analytic_comparison(scenario, "erlang_a", unit))
-    simulated = confirmed.sims.pooled()
+    simulated = staffing.sims.pooled()
     comparison.append(PlanComparison(
-        method="simulation", basis=f"simulation-confirmed ({confirmed.criterion} criterion), simulated on the "
+        method="simulation", basis=f"simulation-driven ({staffing.criterion} criterion), simulated on the "
                                    "forecast", chain=chain, price=cost.price,
         price_per_unit=cost.price / billing_quantities(chain, workload)[unit]
         if billing_quantities(chain, workload)[unit] > 0 else math.nan,
         service_level=simulated["service_level"], abandon_rate=simulated["abandon_rate"]))
-    return Quote(scenario=scenario, seed=seed, staffing=confirmed, chain=chain, workload=workload, cost=cost,
-                 credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison))
+    return Quote(scenario=scenario, seed=seed, staffing=staffing, chain=chain, workload=workload, cost=cost,
+                 credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison),
+                 constraints=constraints)
 
 
 @dataclass(frozen=True)

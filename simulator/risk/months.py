@@ -167,11 +167,29 @@ def _simulate_month(model: CentreModel, seed: np.random.SeedSequence, definition
                   "asa_seconds": np.array([p.asa_seconds for p in summaries], dtype=float)}
     per_interval = [_sums(s) for s in metrics.intervals]
     intervals = {name: np.array([row[name] for row in per_interval]) for name in _SUMS}
+    intervals["carried_in"] = carried_in(result)
     day = {"service_level": np.asarray(attainment.day_service_level, dtype=float),
            "abandon_rate": np.array([d.abandon_rate for d in metrics.days], dtype=float),
            "asa_seconds": np.array([d.asa_seconds for d in metrics.days], dtype=float)}
     return SimulatedMonth(totals=totals, month=month, period=period, day=day, cell_service_level=cell_sl,
                           intervals=intervals)
+
+
+def carried_in(result: Any) -> np.ndarray:
+    """Calls waiting in the agent queue at the start of each interval of the day, summed over the days: the
+    backlog an interval inherits from the one before. (I,) [calls]"""
+    from simulator.sim.calllog import ABANDONED, ANSWERED
+
+    log = result.log
+    queued = log.outcome == ANSWERED
+    left = np.where(queued, log.answered_at - log.ring_seconds, log.abandoned_at)
+    in_queue = queued | (log.outcome == ABANDONED)
+    starts = np.sort(log.queued_at[in_queue])
+    ends = np.sort(left[in_queue])
+    edges = (np.arange(result.days)[:, None] * result.day_seconds + result.open_seconds
+             + np.arange(result.interval_count)[None, :] * result.interval_seconds)
+    waiting = np.searchsorted(starts, edges, side="left") - np.searchsorted(ends, edges, side="right")
+    return np.asarray(waiting.sum(axis=0), dtype=float)
 
 
 class MonthRunner:
@@ -303,6 +321,7 @@ class MonthSet:
                 pooled("abandoned_within_threshold"), pooled("abandoned_short"), strict=True)]
             return {
                 "offered_per_day": offered / days,
+                "carried_in_per_day": pooled("carried_in") / days,
                 "service_level": np.array(sl),
                 "abandon_rate": np.where(offered > 0, pooled("abandoned") / offered, np.nan),
                 "asa_seconds": np.where(answered > 0, pooled("answer_wait_sum") / answered, np.nan),

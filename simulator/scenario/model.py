@@ -7,6 +7,7 @@ fractions in 0–1, calls per day or per interval, money in the agreement's curr
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -97,6 +98,20 @@ class Role(_Section):
     minimum: int = Field(default=0, ge=0)
 
 
+class ShiftPremium(_Section):
+    """A wage premium for agent hours worked in a window of the day (evenings, nights, weekends' late shift)."""
+
+    start: str = Field(description="first minute of the window, HH:MM")
+    end: str = Field(description="end of the window, HH:MM (exclusive)")
+    premium: float = Field(gt=0, le=3, description="extra share of the agent wage in the window")
+
+    @model_validator(mode="after")
+    def _window(self) -> ShiftPremium:
+        if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+
 class RateCard(_Section):
     """The provider's cost components and pricing formula (domain.md §3)."""
 
@@ -116,6 +131,16 @@ class RateCard(_Section):
     annual_escalator: Fraction = Field(default=0.03, ge=0, le=1)
     ramp_up_months: int = Field(default=1, ge=0, le=12)
     billable_hours_tolerance: Fraction | None = Field(default=None, ge=0, le=1)
+    shift_premiums: tuple[ShiftPremium, ...] = Field(
+        default=(), description="wage premiums by time of day; windows may not overlap")
+
+    @model_validator(mode="after")
+    def _premiums_apart(self) -> RateCard:
+        windows = sorted((clock_to_seconds(p.start), clock_to_seconds(p.end)) for p in self.shift_premiums)
+        for (_, end), (start, _) in itertools.pairwise(windows):
+            if start < end:
+                raise ValueError("shift_premiums: windows overlap")
+        return self
 
 
 class Billing(_Section):
@@ -271,13 +296,23 @@ class Staffing(_Section):
     """The staffing rule and the hours chain from required agents to paid FTE (domain.md §2.5)."""
 
     method: StaffingMethod = "erlang_a"
-    criterion: Literal["mean", "risk"] = "mean"
+    criterion: Literal["mean", "risk", "cost"] = "mean"
     risk: Fraction = Field(default=0.10, gt=0, lt=1, description="allowed P(miss) under the risk criterion")
+    max_p_miss: Fraction | None = Field(default=None, gt=0, lt=1,
+                                        description="optional cap on P(miss) under the cost criterion")
+    min_agents: int | None = Field(default=None, ge=0, description="fewest agents in any open interval")
+    max_agents: int | None = Field(default=None, ge=1, description="most agents in any interval (seats)")
     occupancy_cap: Fraction | None = Field(default=0.85, gt=0, le=1)
     schedule_efficiency: Fraction = Field(default=0.85, gt=0, le=1)
     shrinkage: Fraction = Field(default=0.30, ge=0, lt=1)
     agents: int | None = Field(default=None, ge=0, description="a fixed head count per interval, if given")
     agents_per_interval: tuple[int, ...] | None = None
+
+    @model_validator(mode="after")
+    def _agent_bounds(self) -> Staffing:
+        if self.min_agents is not None and self.max_agents is not None and self.min_agents > self.max_agents:
+            raise ValueError(f"min_agents {self.min_agents} is above max_agents {self.max_agents}")
+        return self
 
 
 class Simulation(_Section):
@@ -381,6 +416,15 @@ class Scenario(_Section):
     def offered_load_per_interval(self) -> np.ndarray:
         """Offered load A = λ_queue · handle time per interval [Erlang] (first attempts only)."""
         return self.queue_arrival_rate_per_interval * self.handling.handle_seconds
+
+    @property
+    def shift_premium_per_interval(self) -> np.ndarray:
+        """The rate card's wage premium for an agent hour in each interval (by the interval's start). [-]"""
+        starts = self.open_seconds + self.interval_seconds * np.arange(self.interval_count)
+        out = np.zeros(self.interval_count)
+        for p in self.rate_card.shift_premiums:
+            out[(starts >= clock_to_seconds(p.start)) & (starts < clock_to_seconds(p.end))] += p.premium
+        return out
 
     @property
     def patience_seconds(self) -> float | None:

@@ -47,7 +47,7 @@ class Allocation:
     multipliers: dict[str, float]  # μ per period target (0: not binding)
     slack: dict[str, float]  # Σ g / Σ w per target at the answer (>= 0 where met)
     feasible: bool  # every target met within the bounds
-    binding: str | None  # the period target with the largest multiplier (None: the bounds alone decide)
+    binding: str | None  # the bought period target with the least slack (None: the bounds alone decide)
 
 
 def period_terms(response: IntervalResponse, targets: IntervalTargets,
@@ -149,9 +149,10 @@ def allocate(response: IntervalResponse, targets: IntervalTargets, *, lower: np.
     if feasible:
         agents = _trim(agents, terms, names, low, np.asarray(cost, dtype=float), mu)
     sums = totals(agents)
-    active = {name: m for name, m in mu.items() if m > 0}
+    active = [name for name, m in mu.items() if m > 0]
+    # The binding target: of those that had to be bought, the one left with the least slack.
     return Allocation(agents=agents, unbounded=choose(mu, unbounded_ok), multipliers=mu, slack=sums,
-                      feasible=feasible, binding=max(active, key=lambda n: active[n]) if active else None)
+                      feasible=feasible, binding=min(active, key=lambda n: sums[n]) if active else None)
 
 
 def _trim(agents: np.ndarray, terms: dict[str, np.ndarray], names: list[str], low: np.ndarray,

@@ -10,7 +10,8 @@ every s of that interval. Near the simulated staffing this is what the simulatio
 engine re-simulates wherever it moves the staffing, so the drift is always measured close to where it is used.
 
 Tabulated staffing per interval runs from half the interval's load (Erlang C: the first stable staffing) to
-``load + 6√load + 6``; below that no target of a contract is met, above it every one is.
+``max(load + 6√load, load ÷ occupancy cap) + 6`` (at least ``staffing.min_agents``); below that no target of a
+contract is met, above it every one is.
 """
 
 from __future__ import annotations
@@ -154,12 +155,12 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-def _formulas(scenario: Scenario, load: np.ndarray, top: int) -> dict[str, np.ndarray]:
+def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str) -> dict[str, np.ndarray]:
     """The formulas on the (I, top + 1) grid of staffing; NaN below each interval's lowest staffing."""
     intervals = load.size
     s = np.broadcast_to(np.arange(top + 1)[None, :], (intervals, top + 1))
     a = np.broadcast_to(load[:, None], s.shape)
-    patience = scenario.patience_seconds
+    patience = scenario.patience_seconds if method == "erlang_a" else None
     if patience is None:
         lowest = np.where(load > 0, np.floor(load).astype(int) + 1, 0)
     else:
@@ -176,7 +177,9 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int) -> dict[str, np.nd
                   "abandon": np.zeros(av.size), "asa": np.asarray(c.asa_seconds, dtype=float)}
     else:
         full = np.full(av.size, 1.0)
-        wanted = ["abandons_fail", "abandon_probability", "asa_seconds"]
+        wanted = ["abandons_fail", "abandon_probability"]
+        if scenario.sla.max_asa_seconds is not None:
+            wanted.append("asa_seconds")  # the slowest quantity: only where a target needs it
         if definition != "abandons_fail":
             wanted.append(definition)
         q = erlang_a.evaluate(av, sv, full * aht, full * patience, full * threshold,
@@ -188,7 +191,7 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int) -> dict[str, np.nd
             else:
                 den = np.where(sl > 0, q["abandons_fail"] / sl, 1.0)
         values = {"service_level": sl, "denominator": den, "abandon": q["abandon_probability"],
-                  "asa": q["asa_seconds"]}
+                  "asa": q.get("asa_seconds", np.full(av.size, np.nan))}
     for name, v in values.items():
         out[name][keep] = v
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -197,16 +200,18 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int) -> dict[str, np.nd
     return out
 
 
-def interval_response(scenario: Scenario, calls: np.ndarray, *, sims: MonthSet | None = None,
+def interval_response(scenario: Scenario, calls: np.ndarray, *, method: str, sims: MonthSet | None = None,
                       agents: np.ndarray | None = None) -> IntervalResponse:
-    """The response at the offered ``calls`` per day of each interval, with the drift of ``sims`` (months
-    simulated at ``agents``); without them, the formulas alone (drift 0)."""
+    """The response at the offered ``calls`` per day of each interval by ``method`` (``erlang_a`` or
+    ``erlang_c``), with the drift of ``sims`` (months simulated at ``agents``); without them, the formulas
+    alone (drift 0)."""
     calls = np.asarray(calls, dtype=float)
     load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
-    top = int(math.ceil(float((load + 6 * np.sqrt(load) + 6).max(initial=1.0))))
-    if agents is not None:
-        top = max(top, int(np.max(agents, initial=0)))
-    raw = _formulas(scenario, load, top)
+    # Enough staffing for every target, for the occupancy cap and for the minimum agents.
+    cap = scenario.staffing.occupancy_cap or 1.0
+    top = math.ceil(float(np.maximum(load + 6 * np.sqrt(load), load / cap).max(initial=0.0)) + 6)
+    top = max(top, scenario.staffing.min_agents or 0, int(np.max(agents, initial=0)) if agents is not None else 0)
+    raw = _formulas(scenario, load, top, method)
     lowest = raw.pop("lowest")
     drift = np.zeros((calls.size, len(METRICS)))
     if sims is not None and agents is not None:

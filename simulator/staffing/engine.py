@@ -40,10 +40,10 @@ from simulator.risk.surrogate import surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import Allocation, allocate
 from simulator.staffing.criteria import criterion_metrics, judge, standard_errors
-from simulator.staffing.fixed_point import FixedPoint, fixed_point_months, iterate_staffing
-from simulator.staffing.limits import Limits, binding_labels, interval_bounds, target_labels
+from simulator.staffing.fixed_point import MAX_ITERATIONS, SETTLED, FixedPoint, fixed_point_months, iterate_staffing
+from simulator.staffing.limits import Limits, binding_labels, interval_bounds, occupancy_bound, target_labels
 from simulator.staffing.plan import StaffingPlan, analytic_staffing
-from simulator.staffing.response import IntervalTargets
+from simulator.staffing.response import IntervalTargets, interval_response
 
 __all__ = ["KNOB_RANGE", "ROUNDS", "Candidate", "Objective", "Solution", "StaffingEngine", "start_method"]
 
@@ -105,6 +105,7 @@ class Solution:
     agents: np.ndarray
     need: np.ndarray  # what the targets alone ask of each interval at the same prices of the targets
     binding: list[str]
+    targets: list[str]  # per interval, the target that sets it where no limit does
     allocation: Allocation | None  # None where the SLA is measured per interval
     knob: float | None
     candidates: tuple[Candidate, ...]
@@ -127,6 +128,7 @@ class _Plan:
     allocation: Allocation | None
     planning: IntervalTargets
     predicted: dict[str, float]
+    targets: list[str]  # per interval, the target that sets it where no limit does
 
 
 class StaffingEngine:
@@ -151,6 +153,7 @@ class StaffingEngine:
         self._months: dict[tuple[int, ...], list[SimulatedMonth]] = {}
         self._raised: dict[tuple[int, ...], MonthSet] = {}
         self._fixed: FixedPoint | None = None
+        self._occupancy: np.ndarray | None = None
         self.solutions: dict[Limits, Solution] = {}
 
     # -- simulated months ----------------------------------------------------------------------------------
@@ -191,10 +194,36 @@ class StaffingEngine:
                                            months_per_iteration=per_iteration, method=self.method)
         return self._fixed
 
+    @property
+    def occupancy(self) -> np.ndarray | None:
+        """The occupancy cap's bound per interval (None without a cap): the fewest agents whose occupancy, by
+        the formulas at the load measured with the centre staffed so, is at most the cap. Found by iterating
+        from the bound at the SIPP load, as the fixed point is (simulate, measure, re-bound, until no interval
+        moves by more than one agent), so that it depends on neither the SLA targets nor the staffing the
+        targets ask for; within one agent it is what the simulation measures at a staffing set by the cap."""
+        cap = self.scenario.staffing.occupancy_cap
+        if cap is None:
+            return None
+        if self._occupancy is None:
+            per_iteration = fixed_point_months(self.scenario, self.replications)
+            response = interval_response(self.scenario, self.plan.queue_calls, method=self.method)
+            agents = occupancy_bound(response, cap)
+            for _ in range(MAX_ITERATIONS):
+                sims = self.months(agents, per_iteration)
+                response = interval_response(self.scenario, sims.interval_table()["offered_per_day"], sims=sims,
+                                             agents=agents, method=self.method)
+                proposed = occupancy_bound(response, cap)
+                if int(np.abs(proposed - agents).max(initial=0)) <= SETTLED:
+                    agents = np.maximum(proposed, agents)
+                    break
+                agents = proposed
+            self._occupancy = agents
+        return self._occupancy
+
     # -- planning ----------------------------------------------------------------------------------------------
     def _planned(self, knob: float, offsets: np.ndarray, limits: Limits) -> _Plan:
         response = self.fixed_point.response
-        lower_by, upper = interval_bounds(response, limits)
+        lower_by, upper = interval_bounds(response, limits, self.occupancy)
         lower = np.max(np.stack(list(lower_by.values())), axis=0) if lower_by else np.zeros_like(upper)
         planning = self.targets.loosened(knob).shifted(offsets)
         if self.per_interval or not any(v is not None for v in planning.as_dict().values()):
@@ -212,7 +241,7 @@ class StaffingEngine:
             labels = np.full(agents.size, allocation.binding or "sla", dtype=object)
         binding = binding_labels(agents, need, lower_by, upper, labels)
         return _Plan(agents=agents, need=need, binding=binding, allocation=allocation, planning=planning,
-                     predicted=response.period(agents))
+                     predicted=response.period(agents), targets=[str(x) for x in labels])
 
     def _judge_mean(self, agents: np.ndarray, *, final: bool) -> tuple[bool, dict[str, float], int]:
         """(meets, the criterion's values, months) for the mean criterion: judged after 2 and ``CHECK_MONTHS``
@@ -259,10 +288,12 @@ class StaffingEngine:
         return np.where(np.isfinite(out), out, 0.0)
 
     # -- criteria ----------------------------------------------------------------------------------------------
-    def _mean(self, limits: Limits, knob: float = 1.0) -> tuple[_Plan, list[Candidate], np.ndarray]:
+    def _mean(self, limits: Limits, knob: float = 1.0,
+              offsets: np.ndarray | None = None) -> tuple[_Plan, list[Candidate], np.ndarray]:
         """The cheapest staffing (at ``knob``) whose simulated period meets every target on average; should no
-        allocation do so, the time-stable staffing within the limits."""
-        offsets = np.zeros(len(METRICS))
+        allocation do so, the time-stable staffing within the limits. ``offsets``: the planning offsets to
+        start from (default none)."""
+        offsets = np.zeros(len(METRICS)) if offsets is None else np.asarray(offsets, dtype=float)
         candidates: list[Candidate] = []
         tried: set[tuple[int, ...]] = set()
         rounds = 1 if self.per_interval else ROUNDS
@@ -296,12 +327,13 @@ class StaffingEngine:
     def _fixed_point_plan(self, limits: Limits) -> _Plan:
         """The time-stable staffing within the limits: meets the targets in every interval."""
         fp = self.fixed_point
-        lower_by, upper = interval_bounds(fp.response, limits)
+        lower_by, upper = interval_bounds(fp.response, limits, self.occupancy)
         lower = np.max(np.stack(list(lower_by.values())), axis=0) if lower_by else np.zeros_like(upper)
         agents = np.minimum(np.maximum(fp.agents, lower), upper)
         labels = target_labels(fp.response, self.targets)
         return _Plan(agents=agents, need=fp.agents, binding=binding_labels(agents, fp.agents, lower_by, upper, labels),
-                     allocation=None, planning=self.targets, predicted=fp.response.period(agents))
+                     allocation=None, planning=self.targets, predicted=fp.response.period(agents),
+                     targets=[str(x) for x in labels])
 
     def _surrogate(self, agents: np.ndarray, calibration: Calibration) -> RiskMonths:
         return surrogate_months(self.scenario, agents, calibration, months=self.risk_months_count, seed=self.seed)
@@ -376,17 +408,26 @@ class StaffingEngine:
                 best = (knob, total)
         return None if best is None else best[0]
 
-    def solve(self, limits: Limits | None = None) -> Solution:
-        """The staffing for ``limits`` (default: the scenario's own) under the scenario's criterion."""
+    def solve(self, limits: Limits | None = None, *, start: Solution | None = None) -> Solution:
+        """The staffing for ``limits`` (default: the scenario's own) under the scenario's criterion.
+
+        ``start``: a solution of the same scenario under other limits (the quote's own, when the engine solves
+        without one limit to cost it): its planning offsets start the search, and under the risk and cost
+        criteria its calibration starts the knob search, which the answer's own simulation then checks."""
         limits = Limits.of(self.scenario) if limits is None else limits
         if limits in self.solutions:
             return self.solutions[limits]
         criterion = self.scenario.staffing.criterion
-        plan, candidates, offsets = self._mean(limits)
         knob: float | None = 1.0
-        sims, calibration = self.calibration(plan.agents)
         risk_months: RiskMonths | None = None
-        met = bool(candidates[-1].meets)
+        if criterion == "mean" or start is None:
+            plan, candidates, offsets = self._mean(limits, offsets=None if start is None else start.offsets)
+            sims, calibration = self.calibration(plan.agents)
+            met = bool(candidates[-1].meets)
+        else:
+            offsets, candidates = start.offsets, []
+            plan = self._planned(1.0, offsets, limits)
+            sims, calibration, met = start.sims, start.calibration, False
         if criterion in ("risk", "cost"):
             for _ in range(OUTER_SEARCHES):
                 if criterion == "risk":
@@ -411,6 +452,7 @@ class StaffingEngine:
         elif not met:
             raise InfeasibleTargetError(self._infeasible_message(criterion, candidates[-1]), field="sla")
         solution = Solution(limits=limits, agents=plan.agents, need=plan.need, binding=plan.binding,
+                            targets=plan.targets,
                             allocation=plan.allocation, knob=knob, candidates=tuple(candidates), sims=sims,
                             calibration=calibration, risk_months=risk_months, met=met, offsets=offsets)
         self.solutions[limits] = solution
@@ -432,9 +474,10 @@ class StaffingEngine:
             limit = self.scenario.staffing.risk if criterion == "risk" else self.scenario.staffing.max_p_miss
             met = limit is None or p <= limit + 1e-12
         plan = _Plan(agents=agents, need=agents, binding=["fixed"] * agents.size, allocation=None,
-                     planning=self.targets, predicted={})
+                     planning=self.targets, predicted={}, targets=["fixed"] * agents.size)
         candidate = self._candidate("fixed", 1.0, plan, met, values, len(sims), p_miss=p)
-        return Solution(limits=Limits(), agents=agents, need=agents, binding=plan.binding, allocation=None,
+        return Solution(limits=Limits(), agents=agents, need=agents, binding=plan.binding, targets=plan.targets,
+                        allocation=None,
                         knob=None, candidates=(candidate,), sims=sims, calibration=calibration,
                         risk_months=risk_months, met=met)
 

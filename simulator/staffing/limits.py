@@ -1,7 +1,8 @@
 """The limits on staffing beside the SLA targets, as per-interval bounds, and which one binds where.
 
 Each limit is a constraint of its own, never folded into a target: the occupancy cap (the formulas' occupancy at
-the measured load at most ``staffing.occupancy_cap``), an interval floor (every interval's SL at least
+the measured load at most ``staffing.occupancy_cap``; the staffing engine measures that load with the centre
+staffed at the cap, so the bound does not depend on the SLA targets), an interval floor (every interval's SL at least
 ``definitions.floors.interval``), ``staffing.min_agents`` in every interval, and ``staffing.max_agents`` (seats).
 A day floor is a period target (on the forecast every day is the average day) and is handled by the allocation.
 """
@@ -16,7 +17,7 @@ import numpy as np
 from simulator.scenario.model import Scenario
 from simulator.staffing.response import IntervalResponse, IntervalTargets
 
-__all__ = ["BINDING", "LIMITS", "Limits", "binding_labels", "interval_bounds", "target_labels"]
+__all__ = ["BINDING", "LIMITS", "Limits", "binding_labels", "interval_bounds", "occupancy_bound", "target_labels"]
 
 LIMITS = ("occupancy_cap", "floor", "min_agents", "max_agents")
 BINDING = ("sla", "abandon", "asa", "floor", "occupancy_cap", "min_agents", "max_agents", "fixed")
@@ -51,14 +52,22 @@ class Limits:
         return [name for name in LIMITS if present[name]]
 
 
-def interval_bounds(response: IntervalResponse, limits: Limits) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Lower bounds per interval by limit name, and the upper bound (max_agents, or the table's top)."""
+def occupancy_bound(response: IntervalResponse, cap: float) -> np.ndarray:
+    """The fewest agents per interval whose occupancy (the formulas' at the response's load) is at most ``cap``."""
+    with np.errstate(invalid="ignore"):
+        ok = response.tabulated() & (response.occupancy <= cap + 1e-12)
+    return response.smallest(ok)
+
+
+def interval_bounds(response: IntervalResponse, limits: Limits,
+                    occupancy: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Lower bounds per interval by limit name, and the upper bound (max_agents, or the table's top).
+    ``occupancy``: the occupancy cap's bound, where it was found elsewhere (default: from ``response``)."""
     lower: dict[str, np.ndarray] = {}
     open_ = response.calls > 0
     if limits.occupancy_cap is not None:
-        with np.errstate(invalid="ignore"):
-            ok = response.tabulated() & (response.occupancy <= limits.occupancy_cap + 1e-12)
-        lower["occupancy_cap"] = response.smallest(ok)
+        lower["occupancy_cap"] = (occupancy_bound(response, limits.occupancy_cap) if occupancy is None
+                                  else np.asarray(occupancy, dtype=int))
     if limits.interval_floor is not None:
         lower["floor"] = response.required(IntervalTargets(service_level=limits.interval_floor))
     if limits.min_agents is not None:

@@ -3,6 +3,7 @@ they were found (:func:`staff_contract`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -175,9 +176,17 @@ def staff_contract(scenario: Scenario, *, seed: int, replications: int, months: 
         solution = engine.solve()
         fixed_point = engine.fixed_point
         limits = Limits.of(scenario)
+        binding = list(solution.binding)
         for name in LIMITS:
-            if name in limits.in_force() and name in solution.binding:
-                relaxed[name] = engine.solve(limits.without(name))
+            if name in limits.in_force() and name in binding:
+                other = engine.solve(limits.without(name), start=solution)
+                # A limit binds where the staffing without it differs; elsewhere the target sets the interval.
+                for i, label in enumerate(binding):
+                    if label == name and other.agents[i] == solution.agents[i]:
+                        binding[i] = solution.targets[i]
+                if name in binding:
+                    relaxed[name] = other
+        solution = dataclasses.replace(solution, binding=binding)
     return ContractStaffing(scenario=scenario, method=staffing.method, start_method=engine.method,
                             start_note=engine.note, source=source, start=engine.plan, fixed_point=fixed_point,
                             solution=solution, relaxed=relaxed, replications=replications, seed=seed,

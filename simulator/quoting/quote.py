@@ -47,6 +47,7 @@ from simulator.quoting.priced import ConstraintCost, price_parts, price_staffing
 from simulator.risk import RISK_METHODS, MonthRunner, MonthSet, RiskMonths, simulated_months, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing import analytic_staffing, normalise_choice
+from simulator.staffing.limits import judged_under
 from simulator.staffing.result import ContractStaffing, staff_contract
 from simulator.sweep import SEQUENTIAL, Backend, Task, digest
 
@@ -519,7 +520,7 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         def on_surrogate(agents: np.ndarray, solved: Any) -> Any:
             at = solved.risk_months or surrogate_months(scenario, agents, solved.calibration, months=months,
                                                         seed=seed)
-            return price_staffing(scenario, agents, None, solved.sims, at)
+            return price_staffing(judged_under(scenario, solved.limits), agents, None, solved.sims, at)
 
         relaxed = {name: on_surrogate(other.agents, other) for name, other in staffing.relaxed.items()}
         basis = (on_surrogate(staffing.agents, solution) if relaxed and method == "simulation" else None)

@@ -41,7 +41,14 @@ from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import Allocation, allocate
 from simulator.staffing.criteria import criterion_metrics, judge, standard_errors
 from simulator.staffing.fixed_point import MAX_ITERATIONS, SETTLED, FixedPoint, fixed_point_months, iterate_staffing
-from simulator.staffing.limits import Limits, binding_labels, interval_bounds, occupancy_bound, target_labels
+from simulator.staffing.limits import (
+    Limits,
+    binding_labels,
+    interval_bounds,
+    judged_under,
+    occupancy_bound,
+    target_labels,
+)
 from simulator.staffing.plan import StaffingPlan, analytic_staffing
 from simulator.staffing.response import IntervalTargets, interval_response
 
@@ -154,6 +161,7 @@ class StaffingEngine:
         self._raised: dict[tuple[int, ...], MonthSet] = {}
         self._fixed: FixedPoint | None = None
         self._occupancy: np.ndarray | None = None
+        self.judging = scenario  # the scenario as the limits being solved judge it (floors)
         self.solutions: dict[Limits, Solution] = {}
 
     # -- simulated months ----------------------------------------------------------------------------------
@@ -246,15 +254,15 @@ class StaffingEngine:
     def _judge_mean(self, agents: np.ndarray, *, final: bool) -> tuple[bool, dict[str, float], int]:
         """(meets, the criterion's values, months) for the mean criterion: judged after 2 and ``CHECK_MONTHS``
         months (early when clear), or on every month when ``final`` or when a floor is set."""
-        floors = self.scenario.definitions.floors
+        floors = self.judging.definitions.floors
         count = self.replications if final or floors.day is not None or floors.interval is not None else 2
         most = self.replications if final else min(self.replications, CHECK_MONTHS)
         while True:
             sims = self.months(agents, count)
             values = criterion_metrics(sims)
             if len(sims) >= most:
-                return judge(values, self.scenario)[0], values, len(sims)
-            meets, clear = judge(values, self.scenario, standard_errors(sims))
+                return judge(values, self.judging)[0], values, len(sims)
+            meets, clear = judge(values, self.judging, standard_errors(sims))
             if clear:
                 return meets, values, len(sims)
             count = 2 * len(sims)
@@ -348,7 +356,7 @@ class StaffingEngine:
         def ok(knob: float) -> bool:
             if knob not in cache:
                 plan = self._planned(knob, offsets, limits)
-                p = self._surrogate(plan.agents, calibration).p_miss_any(self.scenario)
+                p = self._surrogate(plan.agents, calibration).p_miss_any(self.judging)
                 cache[knob] = (plan, p)
                 candidates.append(self._candidate("risk", knob, plan, p <= limit + 1e-12, None,
                                                   self.simulated(plan.agents), p_miss=p))
@@ -399,7 +407,7 @@ class StaffingEngine:
             if key not in seen:
                 months = self._surrogate(plan.agents, calibration)
                 total = self.objective(plan.agents, months, sims)["total"]
-                seen[key] = (months.p_miss_any(self.scenario), total)
+                seen[key] = (months.p_miss_any(self.judging), total)
                 allowed = cap is None or seen[key][0] <= cap + 1e-12
                 candidates.append(self._candidate("cost", knob, plan, allowed, None, self.simulated(plan.agents),
                                                   p_miss=seen[key][0], objective=total))
@@ -418,6 +426,7 @@ class StaffingEngine:
         if limits in self.solutions:
             return self.solutions[limits]
         criterion = self.scenario.staffing.criterion
+        self.judging = judged_under(self.scenario, limits)
         knob: float | None = 1.0
         risk_months: RiskMonths | None = None
         if criterion == "mean" or start is None:
@@ -441,7 +450,7 @@ class StaffingEngine:
                 plan, knob = new, found
                 sims, calibration = self.calibration(plan.agents)
                 risk_months = self._surrogate(plan.agents, calibration)
-                p = risk_months.p_miss_any(self.scenario)
+                p = risk_months.p_miss_any(self.judging)
                 limit = self.scenario.staffing.risk if criterion == "risk" else self.scenario.staffing.max_p_miss
                 met = limit is None or p <= limit + 1e-12
                 total = None if self.objective is None else self.objective(plan.agents, risk_months, sims)["total"]
@@ -476,7 +485,8 @@ class StaffingEngine:
         plan = _Plan(agents=agents, need=agents, binding=["fixed"] * agents.size, allocation=None,
                      planning=self.targets, predicted={}, targets=["fixed"] * agents.size)
         candidate = self._candidate("fixed", 1.0, plan, met, values, len(sims), p_miss=p)
-        return Solution(limits=Limits(), agents=agents, need=agents, binding=plan.binding, targets=plan.targets,
+        return Solution(limits=Limits.of(self.scenario), agents=agents, need=agents, binding=plan.binding,
+                        targets=plan.targets,
                         allocation=None,
                         knob=None, candidates=(candidate,), sims=sims, calibration=calibration,
                         risk_months=risk_months, met=met)

@@ -17,7 +17,8 @@ import numpy as np
 from simulator.scenario.model import Scenario
 from simulator.staffing.response import IntervalResponse, IntervalTargets
 
-__all__ = ["BINDING", "LIMITS", "Limits", "binding_labels", "interval_bounds", "occupancy_bound", "target_labels"]
+__all__ = ["BINDING", "LIMITS", "Limits", "binding_labels", "interval_bounds", "judged_under", "occupancy_bound",
+           "target_labels"]
 
 LIMITS = ("occupancy_cap", "floor", "min_agents", "max_agents")
 BINDING = ("sla", "abandon", "asa", "floor", "occupancy_cap", "min_agents", "max_agents", "fixed")
@@ -50,6 +51,16 @@ class Limits:
                    "floor": self.interval_floor is not None or self.day_floor is not None,
                    "min_agents": self.min_agents is not None, "max_agents": self.max_agents is not None}
         return [name for name in LIMITS if present[name]]
+
+
+def judged_under(scenario: Scenario, limits: Limits) -> Scenario:
+    """``scenario`` judged as ``limits`` say: its floors replaced by theirs (a staffing solved without the floors
+    is judged, and its credits priced, without them); the scenario itself where nothing differs."""
+    floors = scenario.definitions.floors
+    if (floors.interval, floors.day) == (limits.interval_floor, limits.day_floor):
+        return scenario
+    new = floors.model_copy(update={"interval": limits.interval_floor, "day": limits.day_floor})
+    return scenario.model_copy(update={"definitions": scenario.definitions.model_copy(update={"floors": new})})
 
 
 def occupancy_bound(response: IntervalResponse, cap: float) -> np.ndarray:

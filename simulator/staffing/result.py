@@ -180,6 +180,9 @@ def staff_contract(scenario: Scenario, *, seed: int, replications: int, months: 
         for name in LIMITS:
             if name in limits.in_force() and name in binding:
                 other = engine.solve(limits.without(name), start=solution)
+                if float((engine.cost * other.agents).sum()) > float((engine.cost * solution.agents).sum()):
+                    # Without a limit every staffing that met with it still meets: never dearer than that.
+                    other = dataclasses.replace(solution, limits=limits.without(name))
                 # A limit binds where the staffing without it differs; elsewhere the target sets the interval.
                 for i, label in enumerate(binding):
                     if label == name and other.agents[i] == solution.agents[i]:

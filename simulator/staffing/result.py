@@ -135,7 +135,7 @@ class ContractStaffing:
                 "binding_target": solution.allocation.binding, "feasible": solution.allocation.feasible},
             "planning_offsets": dict(zip(("service_level", "abandon_rate", "asa_seconds"),
                                          solution.offsets.tolist(), strict=True)),
-            "candidates": [c.to_dict() for c in self.steps],
+            "tried": [c.to_dict() for c in self.steps],
             "evaluations": self.evaluations,
             "months_per_evaluation": self.replications,
             "simulated_months": self.simulated_months,

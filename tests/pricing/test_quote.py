@@ -42,7 +42,7 @@ def test_json_has_the_contract_keys(doc):
     for key in ("scenario", "method", "criterion", "seed", "staffing", "hours", "cost", "price", "risk", "metrics",
                 "provenance", "renegotiation"):
         assert key in doc, key
-    assert doc["scenario"] == "retail_support" and doc["method"] == "erlang_a" and doc["criterion"] == "mean"
+    assert doc["scenario"] == "retail_support" and doc["method"] == "erlang_a" and doc["criterion"] == "risk"
     assert doc["seed"] == 0
     assert {"agents_per_interval", "fte", "seats", "support_heads"} <= set(doc["staffing"])
     assert len(doc["staffing"]["agents_per_interval"]) == 24
@@ -180,8 +180,9 @@ def test_a_tighter_service_level_never_lowers_staffing_or_price(overrides):
     for target in (0.7, 0.8, 0.9):
         s = load_scenario(None, (*SMALL, *overrides, f"sla.service_level={target}"))
         q = quote(s, replications=3, months=60, workers=1)
-        results.append((int(q.chain.agents_per_interval.sum()), q.chain.peak_agents, q.chain.fte, q.cost.price,
-                        q.total))
+        # The base price also moves with the simulated answered calls (telephony), by cents; the staffing and
+        # the price quoted are what a tighter target must not lower.
+        results.append((int(q.chain.agents_per_interval.sum()), q.chain.peak_agents, q.chain.fte, q.total))
     for looser, tighter in itertools.pairwise(results):
         assert all(t >= lo for lo, t in zip(looser, tighter, strict=True)), (looser, tighter)
     if overrides:  # where the SL target binds, 0.7 → 0.9 must cost agents

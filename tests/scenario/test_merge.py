@@ -30,7 +30,7 @@ def test_merge_order_and_provenance(write, master) -> None:
     assert p["sla.max_abandon_rate"] == f"{path}: sla.max_abandon_rate"
     assert p["sla.max_asa_seconds"] == "--set"
     assert p["staffing.shrinkage"] == f"{master}: staffing.shrinkage"
-    assert p["staffing.risk"] == "default"
+    assert p["staffing.risk"].endswith("msa/acme.toml: staffing.risk")
     assert p["demand.profile"] == f"{path}: demand.profile"  # a list is one leaf
     assert p["tier"] == f"{path}: tier"
     # Every resolved value has a source, and resolved_items shows the same ones.

@@ -265,9 +265,10 @@ def staff(
 
 def _print_plan(loaded: Any, document: dict[str, Any]) -> None:
     method = document["method"].replace("_", " ").title().replace("Erlang ", "Erlang ")
-    table = Table(title=f"{loaded.name}: agents per interval ({method}, SL {loaded.sla.service_level} within "
-                  f"{loaded.sla.threshold_seconds:g} s, {document['sl_definition']})", title_justify="left")
-    for column in ("start", "calls", "load [Erl]", "agents for SLA", "agents", "SL", "ASA [s]", "abandon",
+    table = Table(title=f"{loaded.name}: SIPP, agents per interval by {method} on the forecast (SL "
+                  f"{loaded.sla.service_level} within {loaded.sla.threshold_seconds:g} s, "
+                  f"{document['sl_definition']}); `callsim quote` staffs by simulation", title_justify="left")
+    for column in ("start", "calls", "load [Erl]", "SLA alone", "with cap", "SL", "ASA [s]", "abandon",
                    "occupancy"):
         table.add_column(column, justify="right")
     for row in document["intervals"]:

@@ -142,3 +142,21 @@ def test_the_engine_is_the_same_on_a_pool():
         a = StaffingEngine(s, seed=3, replications=4, months=40, runner=one).solve()
         b = StaffingEngine(s, seed=3, replications=4, months=40, runner=two).solve()
     assert np.array_equal(a.agents, b.agents) and a.binding == b.binding
+
+
+def test_cost_criterion_keeps_the_cheapest_priced_staffing_within_its_cap():
+    """Under ``cost`` the knob grid is priced by the quote's own objective; the answer is the cheapest grid
+    point whose surrogate P(miss) is within ``max_p_miss``, and its own simulation is then priced again."""
+    s = load_scenario(None, ("demand.calls_per_day=1200", "demand.days_per_month=8", "staffing.criterion=cost",
+                             "staffing.max_p_miss=0.3"))
+    q = quote(s, replications=4, months=60, workers=1)
+    steps = list(q.staffing.steps)
+    assert steps[-1].stage == "final" and np.array_equal(steps[-1].agents, q.staffing.agents)
+    # The grid the answer came from: the cost candidates since the previous final check.
+    finals = [i for i, c in enumerate(steps) if c.stage == "final"]
+    grid = [c for c in steps[finals[-2] + 1 if len(finals) > 1 else 0:finals[-1]] if c.stage == "cost"]
+    assert grid and all(c.objective is not None for c in grid)
+    allowed = [c for c in grid if c.p_miss is not None and c.p_miss <= 0.3]
+    cheapest = min(c.objective for c in allowed)
+    assert any(np.array_equal(c.agents, q.staffing.agents) and c.objective == cheapest for c in allowed)
+    assert q.staffing.met == (q.risk_months.p_miss_any(s) <= 0.3)

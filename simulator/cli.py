@@ -893,7 +893,7 @@ def drop_checkpoint(out: Path | None) -> None:
 
 
 def _headline(doc: dict[str, Any]) -> dict[str, Any]:
-    from simulator.quoting.compare import lookup
+    from simulator.quoting.documents import lookup
 
     agents = lookup(doc, "staffing.agents_per_interval") or [0]
     return {"peak agents": max(agents), "agent FTE": doc["staffing"]["fte"], "seats": doc["staffing"]["seats"],
@@ -920,8 +920,8 @@ def whatif(
     The baseline is the scenario (with any --set applied); the variant adds the --change values. With no
     --change, the --set values are the change against the scenario as written.
     """
-    from simulator.quoting.compare import changes_from_overrides
-    from simulator.quoting.compare import whatif as price_whatif
+    from simulator.quoting.whatif import changes_from_overrides
+    from simulator.quoting.whatif import whatif as price_whatif
 
     if change:
         loaded = load(scenario, set_)
@@ -963,7 +963,7 @@ def tiers(
     json_out: JsonOpt = False,
 ) -> None:
     """The quote for each tier of the master agreement's menu, side by side."""
-    from simulator.quoting.compare import tiers as price_tiers
+    from simulator.quoting.tiers import tiers as price_tiers
 
     options = quote_options(seed, months, replications, risk_method)
     loaded = load(scenario, set_)
@@ -1027,8 +1027,8 @@ def frontier(
     json_out: JsonOpt = False,
 ) -> None:
     """Price, FTE and P(miss) against an SLA target, with the marginal cost per point; a figure with --out."""
-    from simulator.quoting.compare import frontier as price_frontier
-    from simulator.quoting.compare import parse_range
+    from simulator.quoting.frontier import frontier as price_frontier
+    from simulator.quoting.frontier import parse_range
 
     given = [(m, o, v) for m, o, v in (("service_level", "--target-sl", target_sl), ("asa", "--max-asa", max_asa),
                                        ("abandon", "--max-abandon", max_abandon)) if v is not None]
@@ -1087,8 +1087,8 @@ def sensitivity(
     json_out: JsonOpt = False,
 ) -> None:
     """Price and P(miss) when volume, AHT, patience and shrinkage move by the given steps (re-quoted)."""
-    from simulator.quoting.compare import parse_range
-    from simulator.quoting.compare import sensitivity as price_sensitivity
+    from simulator.quoting.frontier import parse_range
+    from simulator.quoting.sensitivity import sensitivity as price_sensitivity
 
     moves = parse_range(steps, source="--steps")
     if any(m <= -1 for m in moves):

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from simulator.check import check_quick
 from simulator.errors import ScenarioError
-from simulator.quoting import compare
+from simulator.quoting import frontier, sensitivity, tiers, whatif
+from simulator.quoting.documents import DELTA_LINES
 from simulator.quoting.quote import Quote, quote
 from simulator.report.figures import save_figure
 from simulator.scenario import Scenario, load_scenario
@@ -36,28 +37,28 @@ def scenario() -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def what(scenario: Scenario) -> compare.WhatIf:
-    return compare.whatif(scenario, {"sla.service_level": 0.95}, quote_fn=fast_quote, label="code")
+def what(scenario: Scenario) -> whatif.WhatIf:
+    return whatif.whatif(scenario, {"sla.service_level": 0.95}, quote_fn=fast_quote, label="code")
 
 
 @pytest.fixture(scope="module")
-def base(what: compare.WhatIf) -> Quote:
+def base(what: whatif.WhatIf) -> Quote:
     return what.baseline  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def menu(scenario: Scenario) -> compare.TierMenu:
-    return compare.tiers(scenario, quote_fn=fast_quote)
+def menu(scenario: Scenario) -> tiers.TierMenu:
+    return tiers.tiers(scenario, quote_fn=fast_quote)
 
 
 @pytest.fixture(scope="module")
-def front(scenario: Scenario) -> compare.Frontier:
-    return compare.frontier(scenario, metric="service_level", targets=[0.9, 0.8], quote_fn=fast_quote)
+def front(scenario: Scenario) -> frontier.Frontier:
+    return frontier.frontier(scenario, metric="service_level", targets=[0.9, 0.8], quote_fn=fast_quote)
 
 
 @pytest.fixture(scope="module")
-def sens(scenario: Scenario) -> compare.Sensitivity:
-    return compare.sensitivity(scenario, steps=[0.1, -0.1], factors=["volume", "shrinkage"],
+def sens(scenario: Scenario) -> sensitivity.Sensitivity:
+    return sensitivity.sensitivity(scenario, steps=[0.1, -0.1], factors=["volume", "shrinkage"],
                                quote_fn=fast_quote)
 
 
@@ -118,10 +119,10 @@ def test_monthly_figure_names_a_missing_target_and_an_unknown_metric(base: Quote
 
 
 # -- WhatIf -----------------------------------------------------------------------------------------------
-def test_whatif_frame_is_its_lines(what: compare.WhatIf) -> None:
+def test_whatif_frame_is_its_lines(what: whatif.WhatIf) -> None:
     frame = what.to_frame()
     lines = what.lines()
-    assert list(frame.index) == [label for label, _ in compare.DELTA_LINES]
+    assert list(frame.index) == [label for label, _ in DELTA_LINES]
     for row in lines:
         for column in ("baseline", "variant", "delta"):
             expected = row[column]
@@ -129,14 +130,14 @@ def test_whatif_frame_is_its_lines(what: compare.WhatIf) -> None:
                     else frame.loc[row["item"], column] == pytest.approx(expected))
 
 
-def test_whatif_cost_lines_add_up_to_each_price(what: compare.WhatIf) -> None:
+def test_whatif_cost_lines_add_up_to_each_price(what: whatif.WhatIf) -> None:
     frame = what.cost_frame()
     assert frame["baseline"].sum() == pytest.approx(what.baseline.total)
     assert frame["variant"].sum() == pytest.approx(what.variant.total)
     assert frame["delta"].sum() == pytest.approx(what.variant.total - what.baseline.total)
 
 
-def test_whatif_price_and_staffing_frames(what: compare.WhatIf) -> None:
+def test_whatif_price_and_staffing_frames(what: whatif.WhatIf) -> None:
     price = what.price_frame()
     assert price.loc["total", "baseline"] == pytest.approx(what.baseline.total)
     assert price.loc["total", "variant"] == pytest.approx(what.variant.total)
@@ -148,7 +149,7 @@ def test_whatif_price_and_staffing_frames(what: compare.WhatIf) -> None:
     assert (staffing["delta"] == staffing["variant"] - staffing["baseline"]).all()
 
 
-def test_whatif_provenance_names_both_sources(what: compare.WhatIf) -> None:
+def test_whatif_provenance_names_both_sources(what: whatif.WhatIf) -> None:
     frame = what.provenance_frame()
     row = frame.loc["sla.service_level"]
     assert row["baseline"] == 0.8 and row["variant"] == 0.95
@@ -159,7 +160,7 @@ def test_whatif_provenance_names_both_sources(what: compare.WhatIf) -> None:
 def test_whatif_provenance_lists_every_leaf_of_a_changed_table(scenario: Scenario) -> None:
     change = {"patience": {"kind": "exponential", "mean": 200}}
     # The provenance needs the scenarios only, not their quotes.
-    result = compare.WhatIf(SimpleNamespace(scenario=scenario),
+    result = whatif.WhatIf(SimpleNamespace(scenario=scenario),
                             SimpleNamespace(scenario=scenario.with_changes(change, label="--set")), change)
     frame = result.provenance_frame()
     assert set(frame.index) == {"patience.kind", "patience.mean"}
@@ -167,13 +168,13 @@ def test_whatif_provenance_lists_every_leaf_of_a_changed_table(scenario: Scenari
     assert frame.loc["patience.mean", "variant"] == 200
 
 
-def test_whatif_figure_renders(what: compare.WhatIf, tmp_path: Path) -> None:
+def test_whatif_figure_renders(what: whatif.WhatIf, tmp_path: Path) -> None:
     fig = rendered(what.staffing_figure(), tmp_path)
     assert "95/20 instead of 80/20" in titles(fig)
 
 
 # -- TierMenu, Frontier, Sensitivity --------------------------------------------------------------------
-def test_tier_frame_in_menu_order_with_each_tiers_sla(menu: compare.TierMenu, scenario: Scenario) -> None:
+def test_tier_frame_in_menu_order_with_each_tiers_sla(menu: tiers.TierMenu, scenario: Scenario) -> None:
     frame = menu.to_frame()
     assert list(frame.index) == list(scenario.tiers)
     for name, tier in scenario.tiers.items():
@@ -184,14 +185,14 @@ def test_tier_frame_in_menu_order_with_each_tiers_sla(menu: compare.TierMenu, sc
         assert frame.loc[name, "P(miss)"] == menu[name].credit.p_miss
 
 
-def test_tier_figure_renders_a_panel_per_quantity(menu: compare.TierMenu, tmp_path: Path) -> None:
+def test_tier_figure_renders_a_panel_per_quantity(menu: tiers.TierMenu, tmp_path: Path) -> None:
     fig = rendered(menu.figure(), tmp_path)
     assert len(fig.axes) == 3  # price, FTE, P(miss)
     labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_xticklabels()]
     assert labels[0].startswith("gold")
 
 
-def test_frontier_frame_keeps_the_given_order_and_the_marginal_costs(front: compare.Frontier) -> None:
+def test_frontier_frame_keeps_the_given_order_and_the_marginal_costs(front: frontier.Frontier) -> None:
     frame = front.to_frame()
     assert list(frame.index) == [0.9, 0.8]
     assert math.isnan(frame["marginal cost per point"].iloc[0])
@@ -202,12 +203,12 @@ def test_frontier_frame_keeps_the_given_order_and_the_marginal_costs(front: comp
     assert sum(c.startswith("price per productive") for c in frame.columns) == 1
 
 
-def test_frontier_figure_renders(front: compare.Frontier, tmp_path: Path) -> None:
+def test_frontier_figure_renders(front: frontier.Frontier, tmp_path: Path) -> None:
     fig = rendered(front.figure(), tmp_path)
     np.testing.assert_allclose(sorted(fig.axes[0].lines[0].get_xdata()), [0.8, 0.9])
 
 
-def test_sensitivity_frame_and_tornado(sens: compare.Sensitivity, tmp_path: Path) -> None:
+def test_sensitivity_frame_and_tornado(sens: sensitivity.Sensitivity, tmp_path: Path) -> None:
     frame = sens.to_frame()
     assert list(frame.index) == [(f, s) for f in ("volume", "shrinkage") for s in (0.1, -0.1)]
     for factor, step, q in sens.rows:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.quoting.compare import whatif
 from simulator.quoting.quote import quote
+from simulator.quoting.whatif import whatif
 from simulator.scenario import load_scenario
 from tests.helpers import REPO
 

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from simulator.errors import TaskFailedError
-from simulator.quoting.compare import quote_all
-from simulator.quoting.quote import QuoteOptions
+from simulator.quoting.quote import QuoteOptions, quote_all
 from simulator.scenario import load_scenario
 from simulator.sweep import Sweep, Task, opened, run_tasks
 from tests.helpers import REPO

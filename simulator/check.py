@@ -20,9 +20,10 @@ import numpy as np
 from scipy import stats
 
 from simulator.analytic import erlang_a, erlang_c
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.jsonutil import jsonable
 from simulator.replications import Estimate, ReplicationSummary, within_range
-from simulator.scenario.model import SL_DEFINITIONS, Scenario
+from simulator.scenario.model import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

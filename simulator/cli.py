@@ -295,7 +295,7 @@ def _staff_quick(calls_per_hour: float | None, aht: float | None, threshold: flo
                  max_asa: float | None, max_occupancy: float | None, sl_definition: str | None,
                  method: str | None, short_abandon: float | None, json_out: bool) -> None:
     from simulator.analytic import erlang_a, erlang_c, required_agents
-    from simulator.scenario.model import SL_DEFINITIONS
+    from simulator.analytic.definitions import SL_DEFINITIONS
     from simulator.staffing import ANALYTIC_METHODS, normalise_choice
 
     assert calls_per_hour is not None and aht is not None  # check_quick_form saw to it

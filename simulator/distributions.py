@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import optimize, special
 
 
 class _Spec(BaseModel):
@@ -117,6 +116,8 @@ class Weibull(_Spec):
 
     @cached_property
     def shape(self) -> float:
+        from scipy import optimize, special  # loaded when a Weibull is first used, not at start-up
+
         def excess(log_k: float) -> float:
             k = math.exp(log_k)
             lg1 = special.gammaln(1 + 1 / k)
@@ -127,6 +128,8 @@ class Weibull(_Spec):
 
     @cached_property
     def scale(self) -> float:
+        from scipy import special
+
         return self.mean / math.exp(special.gammaln(1 + 1 / self.shape))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -58,9 +58,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
-from simulator.scenario.model import SL_DEFINITIONS, Definitions, seconds_to_clock
+from simulator.scenario.model import Definitions, seconds_to_clock
 from simulator.sim.calllog import ABANDONED, ANSWERED, IVR_ABANDONED, IVR_CONTAINED, CallLog, SimulationResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,8 +73,10 @@ __all__ = [
     "METRIC_NAMES",
     "PERCENTILES",
     "Attainment",
+    "CellSums",
     "Metrics",
     "Summary",
+    "cell_sums",
     "compute_metrics",
     "service_level_by_definition",
     "write_daily_report",
@@ -133,30 +136,34 @@ DAILY_REPORT_COLUMNS = (
 _SL_TOLERANCE = 1e-12  # a service level of 0.7999999999999999 from a sum of ratios still meets 0.80
 
 
-def _ratio(numerator: float, denominator: float) -> float:
-    """numerator / denominator, NaN when the denominator is 0 (nothing to measure)."""
-    return float(numerator) / float(denominator) if denominator > 0 else math.nan
+def _ratio(numerator: Any, denominator: Any) -> Any:
+    """numerator / denominator, NaN when the denominator is 0 (nothing to measure); element-wise for arrays."""
+    if np.ndim(numerator) == 0 and np.ndim(denominator) == 0:
+        return float(numerator) / float(denominator) if denominator > 0 else math.nan
+    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    positive = den > 0
+    return np.where(positive, num / np.where(positive, den, 1.0), np.nan)
 
 
-def service_level_by_definition(*, answered: float, abandoned: float, answered_within: float,
-                                abandoned_within: float, abandoned_short: float) -> dict[str, float]:
+def service_level_by_definition(*, answered: Any, abandoned: Any, answered_within: Any,
+                                abandoned_within: Any, abandoned_short: Any) -> dict[str, Any]:
     """The service level under each of the five definitions of domain.md §1.2, from counts.
 
     Parameters
     ----------
-    answered, abandoned : float
+    answered, abandoned : float or array
         Calls answered and abandoned in the queue.
-    answered_within : float
+    answered_within : float or array
         Answered calls whose answer wait was within the threshold T.
-    abandoned_within : float
+    abandoned_within : float or array
         Abandoned calls that hung up within T.
-    abandoned_short : float
+    abandoned_short : float or array
         Abandoned calls that hung up within the short-abandon threshold.
 
     Returns
     -------
     dict
-        ``{definition: fraction}``; NaN where the definition's denominator is 0.
+        ``{definition: fraction}`` (element-wise for arrays); NaN where the definition's denominator is 0.
     """
     return {
         "abandons_fail": _ratio(answered_within, answered + abandoned),
@@ -436,14 +443,14 @@ def compute_metrics(result: SimulationResult, definitions: Definitions, threshol
     if staffed.shape != (days, n):
         raise ScenarioError(f"must have shape ({days}, {n})", field="staffed_seconds", value=staffed.shape)
 
-    cells, waits = _tally(result, definitions, float(threshold_seconds), float(warmup_seconds))
-    grid = {name: cells[name].reshape(days, n) for name in _SUM_NAMES}
+    tally = cell_sums(result, definitions, float(threshold_seconds), float(warmup_seconds))
+    grid = tally.grid
     period_of_day = np.arange(days) // per
     n_periods = int(period_of_day[-1]) + 1
 
     # Percentile groups: the answered calls' cells, mapped to interval of day, day and period.
-    by_wait = np.argsort(waits[0], kind="stable")
-    wait_values, wait_cells = waits[0][by_wait], waits[1][by_wait]
+    by_wait = np.argsort(tally.waits, kind="stable")
+    wait_values, wait_cells = tally.waits[by_wait], tally.wait_cells[by_wait]
     cell_pct = _group_quantiles(wait_values, wait_cells, days * n).reshape(days, n, -1)
     interval_pct = _group_quantiles(wait_values, wait_cells % n, n)
     day_pct = _group_quantiles(wait_values, wait_cells // n, days)
@@ -478,6 +485,36 @@ def compute_metrics(result: SimulationResult, definitions: Definitions, threshol
         days_per_period=per, interval_starts=starts, total=total, intervals=interval_summaries,
         days=day_summaries, periods=period_summaries, cells=cell_summaries, attainment=attainment,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class CellSums:
+    """The tally of one run: additive counts and sums per (day, interval) cell, and the answer waits of the
+    answered calls with their flat cells (``day * intervals + interval``), in no particular order."""
+
+    grid: dict[str, np.ndarray]  # (days, intervals) per name of _SUM_NAMES
+    waits: np.ndarray  # [s]
+    wait_cells: np.ndarray
+
+    def wait_quantile(self, percent: int) -> float:
+        """The lower empirical quantile of every answer wait (as the wait percentiles); NaN without waits. [s]"""
+        if self.waits.size == 0:
+            return math.nan
+        rank = max((percent * self.waits.size + 99) // 100, 1) - 1
+        # Most calls are answered at once: select among the positive waits only (a partition over many equal
+        # values is slow), the zeros being the smallest.
+        positive = self.waits[self.waits > 0]
+        rank -= self.waits.size - positive.size
+        return 0.0 if rank < 0 else float(np.partition(positive, rank)[rank])
+
+
+def cell_sums(result: SimulationResult, definitions: Definitions, threshold_seconds: float,
+              warmup_seconds: float = 0.0) -> CellSums:
+    """Step 1 of :func:`compute_metrics` alone (the arguments are taken as checked): what a roll-up needs when
+    it has no use for the :class:`Summary` of every cell."""
+    days, n = int(result.days), int(result.interval_count)
+    cells, (waits, wait_cells) = _tally(result, definitions, float(threshold_seconds), float(warmup_seconds))
+    return CellSums({name: cells[name].reshape(days, n) for name in _SUM_NAMES}, waits, wait_cells)
 
 
 def _within(values: np.ndarray, limit: float, inclusive: bool) -> np.ndarray:

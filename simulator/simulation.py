@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
 from simulator.replications import ReplicationSummary, replicate
-from simulator.scenario.model import SL_DEFINITIONS, Definitions, Scenario
+from simulator.scenario.model import Definitions, Scenario
 from simulator.sim.model import CentreModel
 from simulator.staffing import analytic_staffing, normalise_choice
 from simulator.sweep import Backend

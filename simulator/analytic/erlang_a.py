@@ -43,8 +43,8 @@ import numpy as np
 
 from simulator.analytic import _validate
 from simulator.analytic._numerics import expm1mx, log1mexp, log_integral, logaddexp, quiet
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.analytic.erlang_b import log_idle_ratio
-from simulator.scenario.model import SL_DEFINITIONS
 
 __all__ = ["ALL_QUANTITIES", "ErlangAMetrics", "evaluate", "metrics", "service_levels"]
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from simulator.analytic import _validate, erlang_a, erlang_c
 from simulator.analytic._numerics import quiet
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import InfeasibleTargetError, ScenarioError
-from simulator.scenario.model import SL_DEFINITIONS
 
 __all__ = ["METHODS", "required_agents"]
 

@@ -175,6 +175,34 @@ class Calibration:
                  "simulation's response to a raised volume over the formulas', from paired months) + the "
                  "simulation's noise at fixed volume")
 
+    def drift_standard_errors(self) -> np.ndarray:
+        """Standard error of the month-level drift per metric (logit/log scale): the months' spread ÷ √months
+        (infinite from a single month, which shows no spread)."""
+        if self.month.samples < 2:
+            return np.full(len(METRICS), np.inf)
+        return np.sqrt(np.clip(np.diag(self.month.covariance), 0.0, None) / self.month.samples)
+
+    def shifted(self, sigmas: float) -> Calibration:
+        """This calibration with every drift moved by ``sigmas`` standard errors of the month-level drift, in
+        the direction that worsens each metric (``sigmas`` < 0: improves): the SL down, the abandon rate and the
+        ASA up. Every level moves by the same amount on the same scale (the day, interval and period levels
+        are the month's drift seen at a finer grain)."""
+        se = self.drift_standard_errors()
+        se = np.where(np.isfinite(se), se, 0.0)
+        step = sigmas * se * np.array([-1.0, 1.0, 1.0])  # METRICS order: SL, abandon rate, ASA
+
+        def moved(level: LevelCalibration | None) -> LevelCalibration | None:
+            if level is None:
+                return None
+            by_name = dict(zip(METRICS, step.tolist(), strict=True))
+            shift = np.array([by_name[name] for name in level.names])
+            return dataclasses.replace(level, drift=level.drift + shift)
+
+        month = moved(self.month)
+        period = month if self.period is self.month else moved(self.period)
+        assert month is not None and period is not None
+        return dataclasses.replace(self, month=month, period=period, day=moved(self.day), cell=moved(self.cell))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rule": self.rule, "simulated_months": self.months,
                                "raised_months": self.raised_months, "raised_volume": self.raised_volume,
@@ -208,11 +236,12 @@ def _slopes(qm: QueueModel, agents: np.ndarray, base: dict[str, Any], sims: Mont
 
 
 def calibrate(scenario: Scenario, agents: Any, sims: MonthSet, raised: MonthSet | None = None,
-              raised_volume: float | None = None) -> Calibration:
+              raised_volume: float | None = None, queue: QueueModel | None = None) -> Calibration:
     """Measure the drift and noise of ``sims`` (months simulated at ``agents`` on the forecast) against the
     formulas (:class:`QueueModel`) at the same staffing, and the slope from ``raised`` (the first months'
-    seeds again, at the forecast × ``raised_volume``; see :func:`slope_volume`)."""
-    qm = QueueModel.from_scenario(scenario)
+    seeds again, at the forecast × ``raised_volume``; see :func:`slope_volume`). ``queue``: the scenario's
+    :class:`QueueModel`, when the caller keeps one (its tabulations are reused)."""
+    qm = QueueModel.from_scenario(scenario) if queue is None else queue
     agents = np.asarray(agents, dtype=int)
     fc = qm.forecast(agents)
     slope = None

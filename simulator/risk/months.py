@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ import numpy as np
 
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
-from simulator.metrics import compute_metrics, service_level_by_definition
+from simulator.metrics import CellSums, cell_sums, service_level_by_definition
 from simulator.pricing.credits import MonthOutcomes, month_misses
 from simulator.scenario.model import Definitions, Scenario
 from simulator.sim.draws import unit_gamma
@@ -90,26 +91,6 @@ _SUMS = ("offered", "answered", "abandoned", "answered_within_threshold", "aband
 _TOTALS = (*_SUMS, "trunk_arrivals", "ivr_contained", "ivr_abandoned", "repeat_calls", "wait_p90_seconds")
 
 
-def _sums(summary: Any) -> dict[str, float]:
-    """Additive sums of a metrics summary (ratios × their denominators; an empty denominator gives 0)."""
-    def times(ratio: float, count: float) -> float:
-        return float(ratio) * float(count) if count > 0 and math.isfinite(ratio) else 0.0
-
-    staffed = float(summary.staffed_hours) * 3600.0
-    return {
-        "offered": float(summary.offered), "answered": float(summary.answered),
-        "abandoned": float(summary.abandoned),
-        "answered_within_threshold": float(summary.answered_within_threshold),
-        "abandoned_within_threshold": float(summary.abandoned_within_threshold),
-        "abandoned_short": float(summary.abandoned_short),
-        "answer_wait_sum": times(summary.asa_seconds, summary.answered),
-        "waited": times(summary.wait_probability, summary.offered),
-        "handle_sum": times(summary.aht_seconds, summary.answered),
-        "busy_seconds": times(summary.occupancy, staffed),
-        "staffed_seconds": staffed,
-    }
-
-
 @dataclass(frozen=True, eq=False)
 class SimulatedMonth:
     """One simulated month reduced to what pricing needs (the call log stays in the worker).
@@ -132,63 +113,88 @@ class SimulatedMonth:
         return self.day["service_level"]
 
 
+def _rates(sums: dict[str, np.ndarray], definitions: Definitions) -> dict[str, np.ndarray]:
+    """SL (the contract's definition, volume-weighted), abandon rate and ASA of groups of calls, from their sums
+    (element-wise; NaN where nothing was measured)."""
+    by_def = service_level_by_definition(
+        answered=sums["answered"], abandoned=sums["abandoned"], answered_within=sums["answered_within_threshold"],
+        abandoned_within=sums["abandoned_within_threshold"], abandoned_short=sums["abandoned_short"])
+    offered, answered = sums["offered"], sums["answered"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"service_level": np.asarray(by_def[definitions.sl_definition], dtype=float),
+                "abandon_rate": np.where(offered > 0, sums["abandoned"] / np.where(offered > 0, offered, 1), np.nan),
+                "asa_seconds": np.where(answered > 0, sums["answer_wait_sum"] / np.where(answered > 0, answered, 1),
+                                        np.nan)}
+
+
+def _nanmean(values: np.ndarray, axis: int | None = None) -> Any:
+    with warnings.catch_warnings():  # an all-NaN slice (nothing measured) is NaN, not a warning
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return np.nanmean(values, axis=axis)
+
+
+def reduce_month(tally: CellSums, definitions: Definitions, layout: MonthLayout,
+                 carried: np.ndarray) -> SimulatedMonth:
+    """One month's cell sums (:func:`simulator.metrics.cell_sums`) rolled up as the contract measures: the
+    roll-up of :func:`simulator.metrics.compute_metrics` (sums of cells, ratios of sums; an interval-weighted
+    SL is the mean of the interval SLs), vectorised over the cells. ``carried``: :func:`carried_in`."""
+    grid = {name: tally.grid[name] for name in _SUMS}  # (D, I)
+    cell = _rates(grid, definitions)
+    cell_sl = cell["service_level"]
+    interval_weighted = definitions.aggregation == "interval_weighted"
+    day_sums = {name: values.sum(axis=1) for name, values in grid.items()}  # (D,)
+    day = _rates(day_sums, definitions)
+    whole = _rates({name: values.sum() for name, values in grid.items()}, definitions)
+    if interval_weighted:
+        day["service_level"] = _nanmean(cell_sl, axis=1)
+        whole["service_level"] = np.asarray(_nanmean(cell_sl))
+    if layout.kind == "interval":
+        period = {name: values.reshape(-1) for name, values in cell.items()}
+    else:
+        groups = layout.period_of_day
+        period = _rates({name: np.bincount(groups, weights=values, minlength=layout.periods)
+                         for name, values in day_sums.items()}, definitions)
+        if interval_weighted:
+            period["service_level"] = np.array([_nanmean(cell_sl[groups == p]) for p in range(layout.periods)])
+    totals = {name: float(values.sum()) for name, values in grid.items()}
+    totals.update({name: float(tally.grid[name].sum())
+                   for name in ("trunk_arrivals", "ivr_contained", "ivr_abandoned", "repeat_calls")})
+    totals["wait_p90_seconds"] = tally.wait_quantile(90)
+    intervals = {name: values.sum(axis=0) for name, values in grid.items()}
+    intervals["carried_in"] = carried
+    return SimulatedMonth(totals=totals, month={name: float(whole[name]) for name in METRICS}, period=period,
+                          day=day, cell_service_level=cell_sl, intervals=intervals)
+
+
 def _simulate_month(model: CentreModel, seed: np.random.SeedSequence, definitions: Definitions,
                     threshold_seconds: float, layout: MonthLayout) -> SimulatedMonth:
     """Simulate one month and reduce it (module level: runs in a worker process)."""
     from simulator.sim.engine import simulate
 
-    result = simulate(model, seed=seed)
-    metrics = compute_metrics(result, definitions, threshold_seconds, target=0.0,
-                              days_per_period=layout.days_per_period)
-    attainment = metrics.attainment
-    assert attainment is not None
-    total = metrics.total
-    totals = _sums(total)
-    totals.update({"trunk_arrivals": float(total.trunk_arrivals), "ivr_contained": float(total.ivr_contained),
-                   "ivr_abandoned": float(total.ivr_abandoned), "repeat_calls": float(total.repeat_calls),
-                   "wait_p90_seconds": float(total.wait_p90_seconds)})
-    cell_sl = np.asarray(attainment.interval_service_level, dtype=float)
-    if definitions.aggregation == "interval_weighted":
-        month_sl = float(np.nanmean(cell_sl)) if np.isfinite(cell_sl).any() else math.nan
-    else:
-        month_sl = float(total.service_level)
-    month = {"service_level": month_sl, "abandon_rate": float(total.abandon_rate),
-             "asa_seconds": float(total.asa_seconds)}
-    if layout.kind == "interval":
-        cells = [c for row in metrics.cells for c in row]
-        period = {"service_level": cell_sl.reshape(-1),
-                  "abandon_rate": np.array([c.abandon_rate for c in cells], dtype=float),
-                  "asa_seconds": np.array([c.asa_seconds for c in cells], dtype=float)}
-    else:
-        summaries = metrics.days if layout.kind == "day" else metrics.periods
-        sl = attainment.day_service_level if layout.kind == "day" else attainment.period_service_level
-        period = {"service_level": np.asarray(sl, dtype=float),
-                  "abandon_rate": np.array([p.abandon_rate for p in summaries], dtype=float),
-                  "asa_seconds": np.array([p.asa_seconds for p in summaries], dtype=float)}
-    per_interval = [_sums(s) for s in metrics.intervals]
-    intervals = {name: np.array([row[name] for row in per_interval]) for name in _SUMS}
-    intervals["carried_in"] = carried_in(result)
-    day = {"service_level": np.asarray(attainment.day_service_level, dtype=float),
-           "abandon_rate": np.array([d.abandon_rate for d in metrics.days], dtype=float),
-           "asa_seconds": np.array([d.asa_seconds for d in metrics.days], dtype=float)}
-    return SimulatedMonth(totals=totals, month=month, period=period, day=day, cell_service_level=cell_sl,
-                          intervals=intervals)
+    result = simulate(model, seed=seed, ordered=False)  # only summed over: no need to sort the log
+    return reduce_month(cell_sums(result, definitions, threshold_seconds), definitions, layout, carried_in(result))
 
 
 def carried_in(result: Any) -> np.ndarray:
     """Calls waiting in the agent queue at the start of each interval of the day, summed over the days: the
-    backlog an interval inherits from the one before. (I,) [calls]"""
+    backlog an interval inherits from the one before. (I,) [calls]
+
+    A call waits at an interval's start e when it entered the queue before e and left it (seized by an agent,
+    or hung up) at or after e; each count is read off the calls' bins among the edges, without sorting."""
     from simulator.sim.calllog import ABANDONED, ANSWERED
 
     log = result.log
     queued = log.outcome == ANSWERED
-    left = np.where(queued, log.answered_at - log.ring_seconds, log.abandoned_at)
     in_queue = queued | (log.outcome == ABANDONED)
-    starts = np.sort(log.queued_at[in_queue])
-    ends = np.sort(left[in_queue])
+    left = np.where(queued, log.answered_at - log.ring_seconds, log.abandoned_at)[in_queue]
     edges = (np.arange(result.days)[:, None] * result.day_seconds + result.open_seconds
-             + np.arange(result.interval_count)[None, :] * result.interval_seconds)
-    waiting = np.searchsorted(starts, edges, side="left") - np.searchsorted(ends, edges, side="right")
+             + np.arange(result.interval_count)[None, :] * result.interval_seconds).reshape(-1)
+    bins = edges.size + 1
+    # entered before edge j: searchsorted(edges, t, "right") <= j; left at or before it: (.., "left") <= j
+    entered = np.cumsum(np.bincount(np.searchsorted(edges, log.queued_at[in_queue], side="right"),
+                                    minlength=bins))[:-1]
+    gone = np.cumsum(np.bincount(np.searchsorted(edges, left, side="left"), minlength=bins))[:-1]
+    waiting = (entered - gone).reshape(result.days, result.interval_count)
     return np.asarray(waiting.sum(axis=0), dtype=float)
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from simulator.analytic import erlang_a, erlang_c
-from simulator.scenario.model import SL_DEFINITIONS, Scenario
+from simulator.analytic.definitions import SL_DEFINITIONS
+from simulator.scenario.model import Scenario
 
-_GRID_STEP = 0.02  # spacing of the load-multiplier grid in log units (about 2 %)
+_GRID_STEP = 0.05  # spacing of the load-multiplier grid in log units (about 5 %; PCHIP error < 3e-4 in SL)
 _GRID_MAX = 48
 
 
@@ -49,6 +50,10 @@ class QueueModel:
     short_abandon_seconds: float  # [s]
     definition: str
     aggregation: str
+    # Tabulated intervals already computed, by (interval, agents, AHT multiplier, grid): a staffing search
+    # tabulates the same intervals at the same agents again and again. Not part of the model's identity.
+    columns: dict[tuple[int, int, float, float, float, int], tuple[np.ndarray, np.ndarray, Any]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> QueueModel:
@@ -81,14 +86,16 @@ class QueueModel:
         ends = self.attempts(np.array([0.0, 1.0]))
         return float(ends.min()), float(ends.max())
 
-    def quantities(self, agents: np.ndarray, multiplier: np.ndarray, aht_multiplier: float = 1.0) -> np.ndarray:
+    def quantities(self, agents: np.ndarray, multiplier: np.ndarray, aht_multiplier: float = 1.0,
+                   intervals: np.ndarray | None = None) -> np.ndarray:
         """Per-offered-call quantities at the first-attempt load × ``multiplier``: (G, I, len(_QUANTITIES)).
 
         ``multiplier`` (G,) scales the load (volume × attempts × AHT); ``aht_multiplier`` scales the handle
         time (the time scale T/AHT and patience/AHT). The last quantity is the attempts per first call at the
-        P(abandon) found there.
+        P(abandon) found there. ``intervals``: only these intervals (``agents`` then has one entry each).
         """
-        load = self.first_load[None, :] * np.asarray(multiplier, dtype=float)[:, None]
+        first = self.first_load if intervals is None else self.first_load[intervals]
+        load = first[None, :] * np.asarray(multiplier, dtype=float)[:, None]
         n = np.broadcast_to(np.asarray(agents, dtype=np.int64)[None, :], load.shape)
         aht = self.aht_seconds * aht_multiplier
         if self.method == "erlang_c":
@@ -124,13 +131,20 @@ class QueueModel:
 
         The formulas are evaluated on a grid of total load multipliers x (first attempts × attempts); each
         grid point is the fixed point of the load for u = x ÷ attempts(P(abandon)(x)), so interpolating in u
-        solves the fixed point without iterating.
+        solves the fixed point without iterating. Intervals tabulated before at the same agents, AHT multiplier
+        and grid are taken from :attr:`columns`.
         """
         lo_f, hi_f = self.attempts_range
         x = load_grid(np.array([low * lo_f, high * hi_f]), points)
-        q = self.quantities(agents, x, aht_multiplier)  # (G, I, Q)
-        u = x[:, None] / q[..., -1]  # (G, I)
-        return QueueTable(u, q)
+        agents = np.asarray(agents, dtype=np.int64)
+        keys = [(i, int(a), float(aht_multiplier), float(x[0]), float(x[-1]), x.size) for i, a in enumerate(agents)]
+        missing = np.array([i for i, key in enumerate(keys) if key not in self.columns], dtype=np.int64)
+        if missing.size:
+            q = self.quantities(agents[missing], x, aht_multiplier, intervals=missing)  # (G, m, Q)
+            u = x[:, None] / q[..., -1]  # (G, m)
+            for j, i in enumerate(missing.tolist()):
+                self.columns[keys[i]] = (u[:, j], q[:, j], _interpolant(u[:, j], q[:, j]))
+        return QueueTable([self.columns[key] for key in keys])
 
     def service_level_parts(self, q: np.ndarray, definition: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Numerator and denominator per offered call of an SL definition, from :meth:`quantities`."""
@@ -176,20 +190,24 @@ class QueueModel:
         }
 
 
+def _interpolant(u: np.ndarray, q: np.ndarray) -> Any:
+    """One interval's quantities (G, Q) against u (G,): a monotone cubic (PCHIP) in log u, or the constant row
+    where u does not move."""
+    nodes = np.log(np.maximum(u, 1e-300))
+    keep = np.concatenate([[True], np.diff(nodes) > 1e-12])  # strictly increasing nodes only
+    if keep.sum() < 2:
+        return q[np.flatnonzero(keep)[0]]
+    return PchipInterpolator(nodes[keep], q[keep], axis=0, extrapolate=True)
+
+
 class QueueTable:
     """Per interval, the quantities of :class:`QueueModel` tabulated against the first-attempt load
     multiplier and interpolated by monotone cubics (PCHIP) in its logarithm."""
 
-    def __init__(self, u: np.ndarray, q: np.ndarray) -> None:
-        self.q = q
-        self.functions: list[Any] = []
-        for i in range(q.shape[1]):
-            nodes = np.log(np.maximum(u[:, i], 1e-300))
-            keep = np.concatenate([[True], np.diff(nodes) > 1e-12])  # strictly increasing nodes only
-            if keep.sum() < 2:
-                self.functions.append(q[np.flatnonzero(keep)[0], i])
-            else:
-                self.functions.append(PchipInterpolator(nodes[keep], q[keep, i], axis=0, extrapolate=True))
+    def __init__(self, columns: list[tuple[np.ndarray, np.ndarray, Any]]) -> None:
+        """``columns``: per interval, (u (G,), quantities (G, Q), interpolant)."""
+        self.q = np.stack([q for _, q, _ in columns], axis=1)  # (G, I, Q)
+        self.functions = [f for _, _, f in columns]
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """Quantities at first-attempt load multipliers ``u`` (n,): (n, I, Q)."""

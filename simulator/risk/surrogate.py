@@ -83,15 +83,22 @@ def month_shocks(scenario: Scenario, *, months: int, seed: int) -> tuple[np.ndar
     return month, days, aht_multipliers(seed, months, scenario.simulation.aht_drift_cv)
 
 
+Shocks = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, *, months: int,
-                     seed: int) -> RiskMonths:
+                     seed: int, queue: QueueModel | None = None, shocks: Shocks | None = None) -> RiskMonths:
     """The ``"surrogate"`` method (rule in the module docstring): formulas at every month's shocked loads,
-    rolled up as the contract measures, with the simulation's drift and noise added."""
+    rolled up as the contract measures, with the simulation's drift and noise added.
+
+    ``queue`` and ``shocks``: the scenario's :class:`QueueModel` and :func:`month_shocks`, when the caller keeps
+    them between calls (a staffing search asks for many staffings of one scenario); computed here otherwise.
+    """
     check_months(months)
-    qm = QueueModel.from_scenario(scenario)
+    qm = QueueModel.from_scenario(scenario) if queue is None else queue
     agents = np.asarray(agents, dtype=int)
     layout = month_layout(scenario)
-    month_mult, day_mult, h = month_shocks(scenario, months=months, seed=seed)
+    month_mult, day_mult, h = month_shocks(scenario, months=months, seed=seed) if shocks is None else shocks
     v = month_mult[:, None] * day_mult  # volume multiplier per (month, day)
     u = v * h[:, None]  # first-attempt load multiplier
     h_nodes = load_grid(h, _H_NODES) if h.max() > h.min() * (1 + 1e-12) else np.array([float(h[0])])

@@ -19,13 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from simulator.distributions import Distribution, Exponential
 
-SL_DEFINITIONS = (
-    "abandons_fail",
-    "short_excluded",
-    "abandons_within_threshold_excluded",
-    "abandons_within_threshold_success",
-    "answered_only",
-)
 SLDefinition = Literal[
     "abandons_fail",
     "short_excluded",

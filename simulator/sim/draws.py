@@ -283,48 +283,63 @@ def root_plan(model: CentreModel, draws: RootDraws) -> RootPlan:
 
 
 class ChildPool:
-    """Attributes of repeat calls and redials, drawn in blocks from the element streams.
+    """Attributes of repeat calls and redials, drawn in blocks of ``BLOCK`` rows from the element streams.
 
-    The k-th attempt to come back gets row k, whichever engine asks.
+    The k-th attempt to come back gets row k, whichever engine asks. Blocks are drawn in order, each from the
+    same streams in the same order, so row k is the same whether the rows are drawn one block at a time (the
+    simpy engine, :meth:`take`) or many blocks ahead (the fast path, :meth:`arrays`).
     """
 
-    BLOCK = 256
+    BLOCK = 4096
+    NAMES = ("ivr_seconds", "ivr_code", "patience", "talk", "hold", "acw", "ring", "return_u", "repeat_delay",
+             "redial_delay")
 
     def __init__(self, model: CentreModel, streams: dict[str, np.random.Generator]) -> None:
         self.model = model
         self.streams = streams
-        self.count = 0
-        names = ("ivr_seconds", "ivr_code", "patience", "talk", "hold", "acw", "ring", "return_u",
-                 "repeat_delay", "redial_delay")
-        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+        self.count = 0  # rows handed out
+        self.blocks: dict[str, list[np.ndarray]] = {name: [] for name in self.NAMES}
+        self.columns: dict[str, list[Any]] = {name: [] for name in self.NAMES}  # the rows as Python numbers
         self._fill = 0
 
     def _draw_block(self) -> None:
         model, streams, size = self.model, self.streams, self.BLOCK
-        col = self.columns
+        blocks = self.blocks
+
+        def put(name: str, values: np.ndarray | None, fill: float) -> None:
+            blocks[name].append(np.full(size, fill) if values is None else np.asarray(values, dtype=float))
+
         rng = streams["ivr"]
-        nav = _sample(model.ivr_navigation, rng, size)
-        col["ivr_seconds"].extend(nav.tolist() if nav is not None else [0.0] * size)
+        put("ivr_seconds", _sample(model.ivr_navigation, rng, size), 0.0)
         if model.ivr_containment + model.ivr_abandon > 0:
-            col["ivr_code"].extend(_ivr_codes(model, rng.random(size)).tolist())
+            blocks["ivr_code"].append(_ivr_codes(model, rng.random(size)))
         else:
-            col["ivr_code"].extend([TO_QUEUE] * size)
-        patience = _sample(model.patience, streams["patience"], size)
-        col["patience"].extend(patience.tolist() if patience is not None else [INF] * size)
+            blocks["ivr_code"].append(np.full(size, TO_QUEUE, dtype=np.int8))
+        put("patience", _sample(model.patience, streams["patience"], size), INF)
         rng = streams["handling"]
         for name in ("talk", "hold", "acw", "ring"):
-            values = _sample(getattr(model, name), rng, size)
-            col[name].extend(values.tolist() if values is not None else [0.0] * size)
+            put(name, _sample(getattr(model, name), rng, size), 0.0)
         rng = streams["repeats"]
-        col["return_u"].extend(rng.random(size).tolist())
-        col["repeat_delay"].extend(_sample(model.repeat_delay, rng, size).tolist())  # type: ignore[union-attr]
-        col["redial_delay"].extend(_sample(model.redial_delay, rng, size).tolist())  # type: ignore[union-attr]
+        put("return_u", rng.random(size), 0.0)
+        put("repeat_delay", _sample(model.repeat_delay, rng, size), 0.0)
+        put("redial_delay", _sample(model.redial_delay, rng, size), 0.0)
         self._fill += size
+
+    def _drawn(self, name: str, rows: int) -> np.ndarray:
+        """The first ``rows`` rows of a column (drawn already)."""
+        blocks = self.blocks[name]
+        if not blocks:
+            return np.empty(0, dtype=np.int8 if name == "ivr_code" else float)
+        if len(blocks) > 1:  # keep one array, so that the next call does not concatenate again
+            blocks[:] = [np.concatenate(blocks)]
+        return blocks[0][:rows]
 
     def take(self) -> int:
         """Reserve the next row; returns its index."""
         if self.count == self._fill:
             self._draw_block()
+            for name in self.NAMES:
+                self.columns[name].extend(self.blocks[name][-1].tolist())
         k = self.count
         self.count += 1
         return k
@@ -344,7 +359,17 @@ class ChildPool:
         return (col["ivr_seconds"][k], col["ivr_code"][k], col["patience"][k], busy, back_answered,
                 back_abandoned, conversation)
 
+    def arrays(self, rows: int) -> dict[str, np.ndarray]:
+        """The first ``rows`` rows (drawn as needed) as arrays, with ``conversation`` (ring + talk + hold) and
+        ``busy`` (+ ACW) computed with the arithmetic of :meth:`plan`, for the fast path."""
+        while self._fill < rows:
+            self._draw_block()
+        out = {name: self._drawn(name, rows) for name in self.NAMES}
+        conversation = out["ring"] + out["talk"] + out["hold"]
+        out["conversation"] = conversation
+        out["busy"] = conversation + out["acw"]
+        return out
+
     def array(self, name: str) -> np.ndarray:
         """The first ``count`` rows of a column."""
-        dtype = np.int8 if name == "ivr_code" else float
-        return np.asarray(self.columns[name][: self.count], dtype=dtype)
+        return self._drawn(name, self.count)

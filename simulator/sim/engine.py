@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
+from dataclasses import dataclass, field
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,7 +39,6 @@ import simpy
 from simpy.events import Event
 
 from simulator.errors import ScenarioError, UnstableQueueError
-from simulator.sim import fastpath
 from simulator.sim.draws import TO_QUEUE, ChildPool, RootPlan, Trace, draw_roots, make_streams, root_plan
 from simulator.sim.record import RawRun, build_result
 from simulator.sim.timeline import CLOSE, Change, Timeline
@@ -52,6 +52,7 @@ URGENT, NORMAL, LATE = 0, 1, 2  # simpy orders same-instant events by (priority,
 INF = math.inf
 NAN = math.nan
 ENGINES = ("auto", "simpy", "fast")
+CHUNK = 1 << 16  # first attempts turned into Python lists at a time (bounds the memory)
 WAITING, SERVED, GONE = 0, 1, 2
 
 __all__ = ["ENGINES", "simulate"]
@@ -59,7 +60,7 @@ __all__ = ["ENGINES", "simulate"]
 
 def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
              engine: Literal["auto", "simpy", "fast"] = "auto",
-             trace: Trace | None = None) -> SimulationResult:
+             trace: Trace | None = None, ordered: bool = True) -> SimulationResult:
     """Simulate one replication of ``model``.
 
     Parameters
@@ -75,12 +76,15 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
         (:func:`simulator.sim.fastpath.covers`), else simpy.
     trace : Trace, optional
         Hand-made first attempts (fixed arrival instants, optionally durations) instead of random ones.
+    ordered : bool
+        Sort the call log by arrival (the default). ``False`` leaves the first attempts first and the repeat
+        calls after them, for a caller that only sums over the log and can spare the sort.
 
     Returns
     -------
     SimulationResult
-        The call log (sorted by ``offered_at``), the staffed agent-seconds per interval and the count of
-        repeat attempts dropped because they would have come back after the last day.
+        The call log (sorted by ``offered_at`` unless not ``ordered``), the staffed agent-seconds per interval
+        and the count of repeat attempts dropped because they would have come back after the last day.
     """
     if engine not in ENGINES:
         raise ScenarioError(f"unknown engine; valid engines are {', '.join(ENGINES)}", field="engine",
@@ -90,13 +94,16 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
     draws = draw_roots(model, timeline, streams, trace)
     plan = root_plan(model, draws)
     pool = ChildPool(model, streams)
-    if engine == "auto":
-        engine = "fast" if fastpath.covers(model)[0] else "simpy"
+    if engine in ("auto", "fast"):
+        from simulator.sim import fastpath  # compiled with numba: loaded only when it runs
+
+        if engine == "fast" or fastpath.covers(model)[0]:
+            engine = "fast"
     if engine == "fast":
         raw = fastpath.run(model, timeline, draws, plan, pool)
     else:
         raw = _Centre(model, timeline, draws, plan, pool).run()
-    return build_result(model, timeline, draws, pool, raw)
+    return build_result(model, timeline, draws, pool, raw, ordered=ordered)
 
 
 class _At(Event):
@@ -111,6 +118,30 @@ class _At(Event):
         # simpy's own Environment.schedule, but with the instant given, not computed as now + delay
         queue: list[Any] = env._queue
         heappush(queue, (when, priority, next(env._eid), self))
+
+
+@dataclass
+class _Tally:
+    """What the simpy engine records as the run goes (Python lists), turned into a :class:`RawRun` at the end."""
+
+    child_root: list[int] = field(default_factory=list)
+    child_attempt: list[int] = field(default_factory=list)
+    child_offered: list[float] = field(default_factory=list)
+    child_seized: list[float] = field(default_factory=list)
+    logins: list[float] = field(default_factory=list)
+    login_counts: list[int] = field(default_factory=list)
+    logouts: list[float] = field(default_factory=list)
+    dropped: int = 0
+
+    def raw(self, root_seized: list[float]) -> RawRun:
+        return RawRun(root_seized=np.array(root_seized, dtype=float),
+                      child_root=np.array(self.child_root, dtype=np.int64),
+                      child_attempt=np.array(self.child_attempt, dtype=np.int64),
+                      child_offered=np.array(self.child_offered, dtype=float),
+                      child_seized=np.array(self.child_seized, dtype=float),
+                      logins=np.array(self.logins, dtype=float),
+                      login_counts=np.array(self.login_counts, dtype=np.int64),
+                      logouts=np.array(self.logouts, dtype=float), dropped=self.dropped)
 
 
 class _Call:
@@ -141,7 +172,7 @@ def arrivals(env: simpy.Environment, centre: _Centre) -> Generator[Event, Any, N
     draws, plan = centre.draws, centre.plan
     n = len(draws)
     seized = centre.seized
-    chunk = fastpath.CHUNK
+    chunk = CHUNK
     for first in range(0, n, chunk):
         part = slice(first, min(n, first + chunk))
         offered = draws.offered_at[part].tolist()
@@ -190,15 +221,14 @@ class _Centre:
         self.last_drain = -INF  # agents busy since before this instant leave when free
         self.seized: list[float] = [NAN] * len(draws)
         self.returning: list[tuple[float, float, int, int]] = []  # (arrival, intended, root, attempt)
-        self.raw = RawRun(root_seized=np.empty(0))
+        self.raw = _Tally()
 
     def run(self) -> RawRun:
         env = self.env
         env.process(arrivals(env, self))
         env.process(shift_change(env, self))
         env.run()
-        raw = self.raw
-        raw.root_seized = np.array(self.seized, dtype=float)
+        raw = self.raw.raw(self.seized)
         if self.waiting:
             raise UnstableQueueError("a call would wait for ever: patience is infinite and no agent is "
                                      "staffed after it arrives")

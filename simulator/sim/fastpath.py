@@ -1,10 +1,10 @@
-"""The fast path: a single pass over the calls in queue order, exact for a FCFS multi-server queue.
+"""The fast path: a single pass over the calls in queue order, exact for a FCFS multi-server queue, compiled.
 
 The classic algorithm: process queue entries in FCFS order, keep a heap of the instants at which the agents
 become free; a call starts at ``max(queued_at, earliest free agent)``, and a caller whose start would come
 after ``queued_at + patience`` abandons then and never touches the heap (under FCFS, an abandoning caller
-changes nobody else's start). Around it, this module adds what the simpy engine models, with the same
-rules, so that both produce the same call log from the same draws:
+changes nobody else's start). Around it, this module adds what the simpy engine models, with the same rules,
+so that both produce the same call log from the same draws (the tests compare them bit for bit):
 
 * **staffing changes** at interval edges, applied in time order just before the first start they can
   affect: new agents join the heap at the edge; when staffing drops, the agents that become free first
@@ -13,22 +13,26 @@ rules, so that both produce the same call log from the same draws:
   happens is known once every call queued before the next opening has been processed;
 * **IVR** (queue entry = arrival + navigation; contained and IVR-abandoned calls never queue) and **ring
   time** (part of the agent's busy time, after the seizure);
-* **repeat calls and redials**: an attempt that comes back is pushed on a heap of future trunk arrivals
-  and takes its attributes from the shared pool in order of arrival, as the simpy engine does.
+* **repeat calls and redials**: an attempt that comes back waits on a heap of future trunk arrivals and takes
+  its attributes from the shared pool (:class:`~simulator.sim.draws.ChildPool`) in order of arrival, as the
+  simpy engine does; the calendar rule for attempts meant for closed hours is
+  :meth:`~simulator.sim.timeline.Timeline.arrival_instant`, repeated here in compiled form.
 
-It covers every :class:`~simulator.sim.model.CentreModel` (:func:`covers` says so, and says why not if a
-future feature is outside it); :func:`simulator.sim.simulate` with ``engine="auto"`` uses it then.
+The loop is compiled with numba (``cache=True``: the first run after installing compiles it, about ten
+seconds, and later processes load it from the cache). Its floating-point arithmetic is written exactly as the
+simpy engine's (no ``fastmath``, the same operations in the same order), which is what makes the logs equal to
+the bit. The pool of repeat-call attributes is drawn before the loop, sized generously; should the loop need
+more rows than drawn, it stops, more rows are drawn (the same rows, whatever the size: they come from the
+same streams in the same order) and the loop runs again.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from heapq import heappop, heappush, heapreplace
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from simulator.errors import UnstableQueueError
 from simulator.sim.draws import TO_QUEUE
@@ -42,7 +46,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 INF = math.inf
 NAN = math.nan
-CHUNK = 1 << 16  # calls turned into Python lists at a time where a loop needs them (bounds the memory)
+OK, POOL_EXHAUSTED, UNSTABLE = 0, 1, 2  # what the compiled loop reports
+
+# Integer state of a run, kept in one small array so that the helpers below can update it in place.
+POS, AGENTS, LOGINS, LOGOUTS, CHILDREN, ENTRIES, PENDING, DROPPED, STATUS = range(9)
 
 __all__ = ["covers", "run"]
 
@@ -52,312 +59,396 @@ def covers(model: CentreModel) -> tuple[bool, str]:
     return True, "the fast path covers every feature of CentreModel"
 
 
-class _Roster:
-    """The agents on duty, as a heap of the instants at which each becomes free, and the staffing plan."""
+# -- heaps ------------------------------------------------------------------------------------------------
+# A binary min-heap of floats (the agents' free instants) and two heaps of row ids ordered by keys kept in
+# arrays beside them. Every key used to order calls is unique (it ends with the first attempt and the attempt
+# number), so any correct heap pops them in the same order as Python's heapq.
 
-    def __init__(self, timeline: Timeline, ivr_exit_max: list[float]) -> None:
-        sets = [c for c in timeline.plan() if c.kind == SET]
-        self.at = [c.at for c in sets]
-        self.target = [c.target for c in sets]
-        self.night_of = [c.night_of for c in sets]
-        self.pos = 0
-        self.next_at = self.at[0] if sets else INF
-        self.closes: list[float] = timeline.closes.tolist()
-        self.ivr_exit_max = ivr_exit_max
-        # Free instants of the agents on duty; [inf] when nobody is (so heap[0] always exists).
-        self.heap: list[float] = [INF]
-        self.logins: list[float] = []
-        self.login_counts: list[int] = []
-        self.logouts: list[float] = []
-
-    def tentative(self, queued_at: float) -> float:
-        free = self.heap[0]
-        return free if free > queued_at else queued_at
-
-    def advance(self, queued_at: float, deadline: float, departed: Callable[[], float]) -> float:
-        """Apply every change at or before the tentative start and the deadline; return the start.
-
-        ``departed()`` is the latest queue departure (seizure or abandonment) so far, for the closing rule
-        (asked only at an opening that follows a night).
-        """
-        while True:
-            start = self.tentative(queued_at)
-            if self.next_at > start or self.next_at > deadline:
-                if start == INF and deadline == INF:
-                    raise UnstableQueueError("a call would wait for ever: patience is infinite and no agent "
-                                             "is staffed after it arrives")
-                return start
-            self._apply(queued_at, departed)
-
-    def _apply(self, queued_at: float, departed: Callable[[], float]) -> None:
-        i = self.pos
-        at = self.at[i]
-        night = self.night_of[i]
-        if night >= 0 and queued_at >= at:
-            # Nobody was waiting at the opening: did the night's drain end before it?
-            end = max(self.closes[night], self.ivr_exit_max[night], departed())
-            if end < at:
-                self._leave_all(end)
-        self._set(at, self.target[i])
-        self.pos = i + 1
-        self.next_at = self.at[i + 1] if i + 1 < len(self.at) else INF
-
-    def _set(self, at: float, target: int) -> None:
-        heap = self.heap
-        present = 0 if heap[0] == INF else len(heap)
-        if target > present:
-            if not present:
-                heap.clear()
-            for _ in range(target - present):
-                heappush(heap, at)
-            self.logins.append(at)
-            self.login_counts.append(target - present)
-        elif target < present:
-            logouts = self.logouts
-            for _ in range(present - target):
-                free = heappop(heap)
-                logouts.append(free if free > at else at)
-            if not heap:
-                heap.append(INF)
-
-    def _leave_all(self, at: float) -> None:
-        heap, logouts = self.heap, self.logouts
-        if heap[0] == INF:
-            return
-        while heap:
-            free = heappop(heap)
-            logouts.append(free if free > at else at)
-        heap.append(INF)
-
-    def finish(self, departed: Callable[[], float]) -> None:
-        """After the last call: the remaining changes, then the last day's drain."""
-        while self.pos < len(self.at):
-            self._apply(INF, departed)
-        last = len(self.closes) - 1
-        self._leave_all(max(self.closes[last], self.ivr_exit_max[last], departed()))
+@njit(cache=True, nogil=True, inline="always")
+def _push_free(heap: np.ndarray, n: int, value: float) -> None:
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] <= value:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = value
 
 
-def _queue_order(draws: RootDraws, queued_at: np.ndarray) -> np.ndarray | None:
-    """First attempts that reach the queue, in FCFS order (ties: earlier trunk arrival first).
+@njit(cache=True, nogil=True, inline="always")
+def _sift_free(heap: np.ndarray, n: int, value: float) -> None:
+    """Put ``value`` at the root of a heap of ``n`` items and sift it down."""
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and heap[child + 1] < heap[child]:
+            child += 1
+        if heap[child] >= value:
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = value
 
-    None when that is simply every call in arrival order (no IVR), so that slices can replace gathers.
-    """
-    if draws.ivr_code is None and draws.ivr_seconds is None:
-        return None
+
+@njit(cache=True, nogil=True, inline="always")
+def _before(a0: float, a1: float, a2: int, a3: int, b0: float, b1: float, b2: int, b3: int) -> bool:
+    """(a0, a1, a2, a3) < (b0, b1, b2, b3), lexicographically."""
+    if a0 != b0:
+        return a0 < b0
+    if a1 != b1:
+        return a1 < b1
+    if a2 != b2:
+        return a2 < b2
+    return a3 < b3
+
+
+@njit(cache=True, nogil=True)
+def _push_id(heap: np.ndarray, n: int, row: int, k0: np.ndarray, k1: np.ndarray, k2: np.ndarray,
+             k3: np.ndarray) -> None:
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        p = heap[parent]
+        if not _before(k0[row], k1[row], k2[row], k3[row], k0[p], k1[p], k2[p], k3[p]):
+            break
+        heap[i] = p
+        i = parent
+    heap[i] = row
+
+
+@njit(cache=True, nogil=True)
+def _pop_id(heap: np.ndarray, n: int, k0: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> int:
+    """Remove and return the smallest of ``n`` ids."""
+    top = heap[0]
+    last = heap[n - 1]
+    n -= 1
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        c = heap[child]
+        if child + 1 < n:
+            d = heap[child + 1]
+            if _before(k0[d], k1[d], k2[d], k3[d], k0[c], k1[c], k2[c], k3[c]):
+                child += 1
+                c = d
+        if not _before(k0[c], k1[c], k2[c], k3[c], k0[last], k1[last], k2[last], k3[last]):
+            break
+        heap[i] = c
+        i = child
+    if n > 0:
+        heap[i] = last
+    return top
+
+
+# -- the roster: staffing changes, closing -----------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _leave_all(st: np.ndarray, free: np.ndarray, logouts: np.ndarray, at: float) -> None:
+    """Every agent on duty leaves: the idle ones at ``at``, the busy ones when free."""
+    n = st[AGENTS]
+    for j in range(n):
+        f = free[j]
+        logouts[st[LOGOUTS]] = f if f > at else at
+        st[LOGOUTS] += 1
+    st[AGENTS] = 0
+
+
+@njit(cache=True, nogil=True)
+def _set_staff(st: np.ndarray, free: np.ndarray, logins: np.ndarray, login_counts: np.ndarray,
+               logouts: np.ndarray, at: float, target: int) -> None:
+    present = st[AGENTS]
+    if target > present:
+        for _ in range(target - present):
+            _push_free(free, st[AGENTS], at)
+            st[AGENTS] += 1
+        logins[st[LOGINS]] = at
+        login_counts[st[LOGINS]] = target - present
+        st[LOGINS] += 1
+    elif target < present:
+        for _ in range(present - target):
+            n = st[AGENTS]
+            f = free[0]
+            st[AGENTS] = n - 1
+            if n > 1:
+                _sift_free(free, n - 1, free[n - 1])
+            logouts[st[LOGOUTS]] = f if f > at else at
+            st[LOGOUTS] += 1
+
+
+@njit(cache=True, nogil=True)
+def _apply_change(st: np.ndarray, free: np.ndarray, logins: np.ndarray, login_counts: np.ndarray,
+                  logouts: np.ndarray, set_at: np.ndarray, set_target: np.ndarray, set_night_of: np.ndarray,
+                  closes: np.ndarray, ivr_exit_max: np.ndarray, queued_at: float, departed: float) -> None:
+    """The next staffing change; at an opening after a night nobody waited through, the night's drain first."""
+    i = st[POS]
+    at = set_at[i]
+    night = set_night_of[i]
+    if night >= 0 and queued_at >= at:
+        end = max(closes[night], ivr_exit_max[night], departed)
+        if end < at:
+            _leave_all(st, free, logouts, end)
+    _set_staff(st, free, logins, login_counts, logouts, at, set_target[i])
+    st[POS] = i + 1
+
+
+# -- the calendar for attempts that come back (Timeline.arrival_instant, compiled) ------------------------
+
+@njit(cache=True, nogil=True)
+def _arrival_instant(intended: float, opens: np.ndarray, closes: np.ndarray, volume_edges: np.ndarray,
+                     interval_seconds: float) -> float:
+    """When an attempt meant for ``intended`` reaches the trunk; NaN if after the last day (dropped)."""
+    d = np.searchsorted(opens, intended, side="right") - 1
+    if d < 0:
+        return opens[0]
+    if intended < closes[d]:
+        return intended
+    if d + 1 >= opens.size:
+        return NAN
+    night = opens[d + 1] - closes[d]
+    share = (intended - closes[d]) / night if night > 0 else 0.0
+    intervals = volume_edges.size - 1
+    i = np.searchsorted(volume_edges, share, side="right") - 1
+    i = min(max(i, 0), intervals - 1)
+    width = volume_edges[i + 1] - volume_edges[i]
+    within = (share - volume_edges[i]) / width if width > 0 else 0.0
+    return opens[d + 1] + (i + min(max(within, 0.0), 1.0)) * interval_seconds
+
+
+# -- the pass ------------------------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, deadline: np.ndarray,
+          busy: np.ndarray, back_answered: np.ndarray, back_abandoned: np.ndarray,
+          set_at: np.ndarray, set_target: np.ndarray, set_night_of: np.ndarray, opens: np.ndarray,
+          closes: np.ndarray, ivr_exit_max: np.ndarray, volume_edges: np.ndarray, interval_seconds: float,
+          p_ivr: np.ndarray, p_code: np.ndarray, p_patience: np.ndarray, p_busy: np.ndarray, p_conv: np.ndarray,
+          p_u: np.ndarray, p_repeat: np.ndarray, p_redial: np.ndarray, repeat_below: float,
+          redial_below: float, max_attempts: int, free: np.ndarray, root_seized: np.ndarray,
+          c_root: np.ndarray, c_attempt: np.ndarray, c_offered: np.ndarray, c_seized: np.ndarray,
+          logins: np.ndarray, login_counts: np.ndarray, logouts: np.ndarray, st: np.ndarray) -> None:
+    """One run; results go into the output arrays and ``st`` (status, counts). See the module docstring."""
+    capacity = p_ivr.size
+    days = opens.size
+    changes = set_at.size
+    # Children (repeat calls and redials) are pool rows k: their queue entry, key and plan.
+    c_queued = np.empty(capacity)
+    c_intended = np.empty(capacity)
+    c_deadline = np.empty(capacity)
+    c_back_answered = np.empty(capacity)
+    c_back_abandoned = np.empty(capacity)
+    entries = np.empty(capacity, dtype=np.int64)  # heap of rows waiting to enter the queue, by queue key
+    # Attempts on their way back, not yet given a pool row: (arrival, intended, root, attempt), by that key.
+    w_arrival = np.empty(capacity + 1)
+    w_intended = np.empty(capacity + 1)
+    w_root = np.empty(capacity + 1, dtype=np.int64)
+    w_attempt = np.empty(capacity + 1, dtype=np.int64)
+    pending = np.empty(capacity + 1, dtype=np.int64)
+    waits = 0  # rows of w_* used
+
+    departed = -INF  # the latest queue departure so far (a seizure or an abandonment)
+    next_at = set_at[0] if changes else INF
+    n_order = order.size
+    ri = 0
+    while True:
+        have_root = ri < n_order
+        r = order[ri] if have_root else -1
+        top = entries[0] if st[ENTRIES] > 0 else -1
+        if top >= 0:
+            if not have_root:
+                child_first = True
+            else:
+                cq = c_queued[top]
+                rq = queued_at[r]
+                child_first = cq < rq or (cq == rq and _before(c_intended[top], float(c_root[top]),
+                                                               c_attempt[top], 0, offered_at[r], float(r), 1, 0))
+        elif have_root or st[PENDING] > 0:
+            child_first = False  # (with neither queued: only attempts on their way back are left, below)
+        else:
+            break
+        q = INF if top < 0 and not have_root else (c_queued[top] if child_first else queued_at[r])
+        if st[PENDING] > 0 and w_arrival[pending[0]] <= q:
+            # The next attempt on its way back reaches the trunk first: give it its pool row.
+            w = _pop_id(pending, st[PENDING], w_arrival, w_intended, w_root, w_attempt)
+            st[PENDING] -= 1
+            k = st[CHILDREN]
+            if k >= capacity:
+                st[STATUS] = 1
+                return
+            st[CHILDREN] = k + 1
+            arrival = w_arrival[w]
+            attempt = w_attempt[w]
+            c_root[k] = w_root[w]
+            c_attempt[k] = attempt
+            c_offered[k] = arrival
+            c_seized[k] = NAN
+            queued = arrival + p_ivr[k]
+            d = np.searchsorted(opens, arrival, side="right") - 1
+            d = min(max(d, 0), days - 1)
+            if queued > ivr_exit_max[d]:
+                ivr_exit_max[d] = queued
+            if p_code[k] == 0:
+                can_return = attempt < max_attempts
+                u = p_u[k]
+                c_queued[k] = queued
+                c_intended[k] = w_intended[w]
+                c_deadline[k] = queued + p_patience[k]
+                c_back_answered[k] = p_conv[k] + p_repeat[k] if can_return and u < repeat_below else -1.0
+                c_back_abandoned[k] = p_redial[k] if can_return and u < redial_below else -1.0
+                _push_id(entries, st[ENTRIES], k, c_queued, c_intended, c_root, c_attempt)
+                st[ENTRIES] += 1
+            continue
+        if child_first:
+            k = _pop_id(entries, st[ENTRIES], c_queued, c_intended, c_root, c_attempt)
+            st[ENTRIES] -= 1
+            root = c_root[k]
+            attempt = c_attempt[k]
+            dl = c_deadline[k]
+            b = p_busy[k]
+            ba = c_back_answered[k]
+            bb = c_back_abandoned[k]
+        else:
+            k = -1
+            root = r
+            attempt = 1
+            dl = deadline[r]
+            b = busy[r]
+            ba = back_answered[r]
+            bb = back_abandoned[r]
+        # When does an agent take it? Apply the staffing changes that can matter first.
+        s = free[0] if st[AGENTS] > 0 else INF
+        if s <= q:
+            s = q
+        if s >= next_at and dl >= next_at:
+            while True:
+                s = free[0] if st[AGENTS] > 0 else INF
+                if s <= q:
+                    s = q
+                if next_at > s or next_at > dl or st[POS] >= changes:
+                    if s == INF and dl == INF:
+                        st[STATUS] = 2
+                        return
+                    break
+                _apply_change(st, free, logins, login_counts, logouts, set_at, set_target, set_night_of, closes,
+                              ivr_exit_max, q, departed)
+                next_at = set_at[st[POS]] if st[POS] < changes else INF
+        if s > dl:
+            if dl > departed:
+                departed = dl
+            intended = dl + bb
+        else:
+            _sift_free(free, st[AGENTS], s + b)
+            if s > departed:
+                departed = s
+            if k >= 0:
+                c_seized[k] = s
+            else:
+                root_seized[r] = s
+            intended = s + ba
+        back = bb if s > dl else ba
+        if back >= 0:
+            arrival = _arrival_instant(intended, opens, closes, volume_edges, interval_seconds)
+            if arrival != arrival:
+                st[DROPPED] += 1
+            else:
+                w = waits
+                waits += 1
+                w_arrival[w] = arrival
+                w_intended[w] = intended
+                w_root[w] = root
+                w_attempt[w] = attempt + 1
+                _push_id(pending, st[PENDING], w, w_arrival, w_intended, w_root, w_attempt)
+                st[PENDING] += 1
+                if waits > capacity:
+                    st[STATUS] = 1
+                    return
+        if k < 0:
+            ri += 1
+    # After the last call: the remaining changes, then the last day's drain.
+    while st[POS] < changes:
+        _apply_change(st, free, logins, login_counts, logouts, set_at, set_target, set_night_of, closes,
+                      ivr_exit_max, INF, departed)
+    last = days - 1
+    _leave_all(st, free, logouts, max(closes[last], ivr_exit_max[last], departed))
+    st[STATUS] = 0
+
+
+# -- the Python side -------------------------------------------------------------------------------------------
+
+def _queue_order(draws: RootDraws, queued_at: np.ndarray) -> np.ndarray:
+    """First attempts that reach the queue, in FCFS order (ties: earlier trunk arrival first)."""
     idx = np.arange(len(draws)) if draws.ivr_code is None else np.flatnonzero(draws.ivr_code == TO_QUEUE)
     if draws.ivr_seconds is not None:
         idx = idx[np.argsort(queued_at[idx], kind="stable")]
-    return idx
+    return idx.astype(np.int64)
 
 
-def _ivr_exit_max(timeline: Timeline, draws: RootDraws, queued_at: np.ndarray, days: int) -> list[float]:
+def _ivr_exit_max(timeline: Timeline, draws: RootDraws, queued_at: np.ndarray, days: int) -> np.ndarray:
     """Per day, the latest instant a first attempt leaves the IVR (to the queue or not)."""
     result = np.full(days, -INF)
     if len(draws) and draws.ivr_seconds is not None:  # without IVR every exit is an arrival, before closing
         day = np.searchsorted(timeline.opens, draws.offered_at, side="right") - 1
         np.maximum.at(result, np.clip(day, 0, days - 1), queued_at)
-    return result.tolist()
+    return result
+
+
+def _pool_rows(model: CentreModel, queued_roots: int) -> int:
+    """Pool rows to draw before the pass: the expected attempts that come back, with room to spare."""
+    if model.max_attempts <= 1 or not model.repeats_enabled:
+        return 0
+    p = min(0.95, max(1.0 - model.fcr, model.redial_probability))
+    per_root = sum(p**j for j in range(1, model.max_attempts))
+    return int(queued_roots * per_root * 1.25) + 1024
 
 
 def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan, pool: ChildPool) -> RawRun:
-    """Simulate with the single-pass algorithm; see the module docstring."""
-    roster = _Roster(timeline, _ivr_exit_max(timeline, draws, plan.queued_at, model.days))
+    """Simulate with the compiled single pass; see the module docstring."""
+    n = len(draws)
     order = _queue_order(draws, plan.queued_at)
-    seized = np.full(len(draws), NAN)
-    if plan.back_answered is None:
-        raw = _single_pass(roster, order, plan, seized)
-    else:
-        if order is None:
-            order = np.arange(len(draws))
-        raw = _with_returns(model, timeline, roster, order, draws, plan, pool, seized)
-    raw.logins, raw.login_counts, raw.logouts = roster.logins, roster.login_counts, roster.logouts
-    return raw
-
-
-def _single_pass(roster: _Roster, order: np.ndarray | None, plan: RootPlan, seized: np.ndarray) -> RawRun:
-    """No call comes back: one loop over the queue entries (the hot path, kept minimal).
-
-    A call that finds an agent free starts when it queues, so only the others are written down (their
-    position and start, NaN for an abandonment). Reading the columns through memoryviews makes the Python
-    floats one at a time instead of whole lists.
-    """
-    heap = roster.heap
-    next_at = roster.next_at
-    if order is None:
-        queued_at, busy_seconds, deadline = plan.queued_at, plan.busy, plan.deadline
-    else:
-        queued_at, busy_seconds = plan.queued_at[order], plan.busy[order]
-        deadline = None if plan.deadline is None else plan.deadline[order]
-    queued_list = np.ascontiguousarray(queued_at).data
-    waited: list[int] = []  # positions (in queue order) of the calls that did not start on arrival ...
-    starts: list[float] = []  # ... and their starts (NaN: abandoned)
-    abandoned_max = -INF
-    position = 0  # calls processed so far
-    scanned, latest_start = 0, -INF  # latest start among the first ``scanned`` calls
-
-    def departed() -> float:
-        # Latest queue departure so far. Starts are non-decreasing under FCFS: the latest start is that of
-        # the last call answered, found by looking back no further than the previous time (so each call is
-        # looked at once at most).
-        nonlocal scanned, latest_start
-        best = latest_start
-        j = len(waited) - 1
-        for k in range(position - 1, scanned - 1, -1):
-            while j >= 0 and waited[j] > k:
-                j -= 1
-            if j >= 0 and waited[j] == k:
-                if starts[j] == starts[j]:
-                    best = starts[j]
-                    break
-                continue
-            best = queued_list[k]
-            break
-        scanned, latest_start = position, best
-        return max(best, abandoned_max)
-
-    deadlines = repeat(INF) if deadline is None else np.ascontiguousarray(deadline).data
-    busy_list = np.ascontiguousarray(busy_seconds).data
-    for i, (q, dl, b) in enumerate(zip(queued_list, deadlines, busy_list)):  # noqa: B905 - equal lengths
-        s = heap[0]
-        if s <= q:  # an agent is free: answered at once (unless the staffing changes first)
-            if q < next_at:
-                heapreplace(heap, q + b)
-                continue
-            s = q
-        if s >= next_at and dl >= next_at:
-            position = i
-            s = roster.advance(q, dl, departed)
-            next_at = roster.next_at
-            if s == q:
-                heapreplace(heap, q + b)
-                continue
-        waited.append(i)
-        if s > dl:
-            starts.append(NAN)
-            if dl > abandoned_max:
-                abandoned_max = dl
-        else:
-            heapreplace(heap, s + b)
-            starts.append(s)
-    if order is None:
-        seized[:] = queued_at
-        seized[waited] = starts
-    else:
-        in_queue_order = queued_at.copy()
-        in_queue_order[waited] = starts
-        seized[order] = in_queue_order
-    position = len(queued_at)
-    roster.finish(departed)
-    return RawRun(root_seized=seized)
-
-
-def _with_returns(model: CentreModel, timeline: Timeline, roster: _Roster, order: np.ndarray,
-                  draws: RootDraws, plan: RootPlan, pool: ChildPool, seized: np.ndarray) -> RawRun:
-    """Calls can come back: merge the first attempts' queue entries with those of the returning ones."""
-    assert plan.back_answered is not None and plan.back_abandoned is not None
-    raw = RawRun(root_seized=seized)
-    heap = roster.heap
-    ivr_exit_max = roster.ivr_exit_max
-    pending: list[tuple[float, float, int, int]] = []  # (arrival, intended, root, attempt)
-    entries: list[tuple[float, float, int, int, int, float, float, float, float]] = []
-    departed = -INF
-    arrival_instant = timeline.arrival_instant
-    day_of = timeline.day_of
-    child_seized = raw.child_seized
-
-    def latest_departure() -> float:
-        return departed
-
-    def come_back(intended: float, root: int, attempt: int) -> None:
-        arrival = arrival_instant(intended)
-        if arrival is None:
-            raw.dropped += 1
-        else:
-            heappush(pending, (arrival, intended, root, attempt))
-
-    def materialise() -> None:
-        arrival, intended, root, attempt = heappop(pending)
-        k = pool.take()
-        ivr, code, patience, busy, back_answered, back_abandoned, _ = pool.plan(k, attempt)
-        raw.child_root.append(root)
-        raw.child_attempt.append(attempt)
-        raw.child_offered.append(arrival)
-        child_seized.append(NAN)
-        queued = arrival + ivr
-        d = day_of(arrival)
-        if queued > ivr_exit_max[d]:
-            ivr_exit_max[d] = queued
-        if code == TO_QUEUE:
-            heappush(entries, (queued, intended, root, attempt, k, queued + patience, busy, back_answered,
-                               back_abandoned))
-
-    n_order = len(order)
-    first = 0
-    r_idx: list[int] = []
-    r_q: list[float] = []
-    r_off: list[float] = []
-    r_dl: list[float] = []
-    r_busy: list[float] = []
-    r_ba: list[float] = []
-    r_bb: list[float] = []
-    r_out: list[float] = []
-    ri = r_len = 0
+    sets = [c for c in timeline.plan() if c.kind == SET]
+    set_at = np.array([c.at for c in sets], dtype=float)
+    set_target = np.array([c.target for c in sets], dtype=np.int64)
+    set_night_of = np.array([c.night_of for c in sets], dtype=np.int64)
+    agents_max = int(set_target.max(initial=0)) + 1
+    logins_max = len(sets) + 1
+    logouts_max = int(set_target.sum()) + 1  # every SET logs in at most its target
+    deadline = np.full(n, INF) if plan.deadline is None else plan.deadline
+    back_answered = np.full(n, -1.0) if plan.back_answered is None else plan.back_answered
+    back_abandoned = np.full(n, -1.0) if plan.back_abandoned is None else plan.back_abandoned
+    ivr_exit_roots = _ivr_exit_max(timeline, draws, plan.queued_at, model.days)
+    rows = _pool_rows(model, order.size)
     while True:
-        if ri == r_len and first < n_order:
-            if r_len:
-                seized[r_idx] = r_out
-            idx = order[first:first + CHUNK]
-            first += len(idx)
-            r_idx = idx.tolist()
-            r_q = plan.queued_at[idx].tolist()
-            r_off = draws.offered_at[idx].tolist()
-            r_dl = [INF] * len(idx) if plan.deadline is None else plan.deadline[idx].tolist()
-            r_busy = plan.busy[idx].tolist()
-            r_ba = plan.back_answered[idx].tolist()
-            r_bb = plan.back_abandoned[idx].tolist()
-            r_out = [NAN] * len(idx)
-            ri, r_len = 0, len(idx)
-        have_root = ri < r_len
-        if entries:
-            top = entries[0]
-            child_first = not have_root or top[0] < r_q[ri] or (
-                top[0] == r_q[ri] and (top[1], top[2], top[3]) < (r_off[ri], r_idx[ri], 1))
-        elif have_root:
-            child_first = False
-        else:
-            if pending:
-                materialise()
-                continue
-            break
-        q = entries[0][0] if child_first else r_q[ri]
-        if pending and pending[0][0] <= q:
-            materialise()
+        columns = pool.arrays(rows)
+        root_seized = np.full(n, NAN)
+        c_root = np.empty(rows, dtype=np.int64)
+        c_attempt = np.empty(rows, dtype=np.int64)
+        c_offered = np.empty(rows)
+        c_seized = np.empty(rows)
+        logins = np.empty(logins_max)
+        login_counts = np.empty(logins_max, dtype=np.int64)
+        logouts = np.empty(logouts_max)
+        st = np.zeros(9, dtype=np.int64)
+        _pass(order, plan.queued_at, draws.offered_at, deadline, plan.busy, back_answered, back_abandoned,
+              set_at, set_target, set_night_of, timeline.opens, timeline.closes, ivr_exit_roots.copy(),
+              timeline.volume_edges, float(model.interval_seconds), columns["ivr_seconds"], columns["ivr_code"],
+              columns["patience"], columns["busy"], columns["conversation"], columns["return_u"],
+              columns["repeat_delay"], columns["redial_delay"], 1.0 - model.fcr, float(model.redial_probability),
+              int(model.max_attempts), np.empty(agents_max), root_seized, c_root, c_attempt, c_offered, c_seized,
+              logins, login_counts, logouts, st)
+        if st[STATUS] == POOL_EXHAUSTED:
+            rows = 2 * rows + 1024
             continue
-        if child_first:
-            q, _, root, attempt, k, dl, b, back_answered, back_abandoned = heappop(entries)
-        else:
-            root, attempt, k = r_idx[ri], 1, -1
-            dl, b, back_answered, back_abandoned = r_dl[ri], r_busy[ri], r_ba[ri], r_bb[ri]
-        s = roster.tentative(q)
-        if s >= roster.next_at and dl >= roster.next_at:
-            s = roster.advance(q, dl, latest_departure)
-        if s > dl:
-            if dl > departed:
-                departed = dl
-            if back_abandoned >= 0:
-                come_back(dl + back_abandoned, root, attempt + 1)
-        else:
-            heapreplace(heap, s + b)
-            departed = s if s > departed else departed
-            if k >= 0:
-                child_seized[k] = s
-            else:
-                r_out[ri] = s
-            if back_answered >= 0:
-                come_back(s + back_answered, root, attempt + 1)
-        if k < 0:
-            ri += 1
-    if r_len:
-        seized[r_idx] = r_out
-    roster.finish(latest_departure)
-    return raw
+        if st[STATUS] == UNSTABLE:
+            raise UnstableQueueError("a call would wait for ever: patience is infinite and no agent is staffed "
+                                     "after it arrives")
+        break
+    children = int(st[CHILDREN])
+    pool.count = children
+    return RawRun(root_seized=root_seized, child_root=c_root[:children], child_attempt=c_attempt[:children],
+                  child_offered=c_offered[:children], child_seized=c_seized[:children],
+                  logins=logins[: st[LOGINS]], login_counts=login_counts[: st[LOGINS]],
+                  logouts=logouts[: st[LOGOUTS]], dropped=int(st[DROPPED]))

@@ -26,14 +26,29 @@ class RawRun:
     """An engine's own output. Children (repeat calls and redials) are indexed by their pool row."""
 
     root_seized: np.ndarray  # float64 (n,), agent seizure instant, NaN if never seized
-    child_root: list[int] = field(default_factory=list)
-    child_attempt: list[int] = field(default_factory=list)
-    child_offered: list[float] = field(default_factory=list)
-    child_seized: list[float] = field(default_factory=list)
-    logins: list[float] = field(default_factory=list)  # instants at which agents log in ...
-    login_counts: list[int] = field(default_factory=list)  # ... and how many at each
-    logouts: list[float] = field(default_factory=list)  # one instant per agent leaving
+    child_root: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    child_attempt: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    child_offered: np.ndarray = field(default_factory=lambda: np.empty(0))
+    child_seized: np.ndarray = field(default_factory=lambda: np.empty(0))
+    logins: np.ndarray = field(default_factory=lambda: np.empty(0))  # instants at which agents log in ...
+    login_counts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # ... how many at each
+    logouts: np.ndarray = field(default_factory=lambda: np.empty(0))  # one instant per agent leaving
     dropped: int = 0
+
+
+def _log_order(offered: np.ndarray, root: np.ndarray, attempt: np.ndarray) -> np.ndarray:
+    """The order of the call log: by trunk arrival, then first attempt, then attempt number (as
+    ``np.lexsort((attempt, root, offered))``). First attempts and returning ones each arrive in time order, so a
+    stable sort on the arrival merges two sorted runs; only the rows of equal arrival instants (deterministic
+    delays, attempts deferred to the same opening) are then put in order by the other two keys."""
+    order = np.argsort(offered, kind="stable")
+    at = offered[order]
+    tied = np.flatnonzero(at[1:] == at[:-1])
+    if tied.size:
+        rows = np.unique(np.concatenate((tied, tied + 1)))  # positions in runs of equal instants, in order
+        chosen = order[rows]
+        order[rows] = chosen[np.lexsort((attempt[chosen], root[chosen], offered[chosen]))]
+    return order
 
 
 def _column(root: np.ndarray | None, pool: ChildPool, name: str, n: int, fill: float) -> np.ndarray:
@@ -45,8 +60,8 @@ def _column(root: np.ndarray | None, pool: ChildPool, name: str, n: int, fill: f
 
 
 def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool: ChildPool,
-                 raw: RawRun) -> SimulationResult:
-    """Assemble the call log (sorted by ``offered_at``) and the staffed time of one run.
+                 raw: RawRun, *, ordered: bool = True) -> SimulationResult:
+    """Assemble the call log (sorted by ``offered_at`` when ``ordered``) and the staffed time of one run.
 
     The draws are consumed: their arrays become columns of the log (and are edited in place) to save memory.
     """
@@ -101,8 +116,8 @@ def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool:
                    hold_seconds=durations["hold"], acw_seconds=durations["acw"], outcome=outcome,
                    interval_offered=interval_offered, interval_answered=interval_answered, day=day,
                    attempt=attempt)
-    if children:
-        order = np.lexsort((attempt, root, offered))
+    if children and ordered:
+        order = _log_order(offered, root, attempt)
         columns = {name: values[order] for name, values in columns.items()}
     log = CallLog(**columns)
 

@@ -74,8 +74,8 @@ class Timeline:
         total = float(rates.sum())
         weights = rates / total if total > 0 else np.full(n, 1.0 / n)
         # Cumulative share of the day's expected volume at each interval edge.
-        self._volume_edges = np.concatenate(([0.0], np.cumsum(weights)))
-        self._volume_edges[-1] = 1.0
+        self.volume_edges = np.concatenate(([0.0], np.cumsum(weights)))
+        self.volume_edges[-1] = 1.0
 
     # -- staffing plan ------------------------------------------------------------------------------------
     def plan(self) -> list[Change]:
@@ -133,7 +133,7 @@ class Timeline:
 
     def time_at_volume_share(self, share: float) -> float:
         """Seconds after opening by which ``share`` of a day's expected calls have arrived (profile-shaped)."""
-        edges = self._volume_edges
+        edges = self.volume_edges
         i = int(np.searchsorted(edges, share, side="right")) - 1
         i = min(max(i, 0), self.model.interval_count - 1)
         width = edges[i + 1] - edges[i]

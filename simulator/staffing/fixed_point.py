@@ -38,7 +38,7 @@ __all__ = ["MAX_ITERATIONS", "MIN_INTERVAL_CALLS", "SETTLED", "FixedPoint", "Ite
 
 MAX_ITERATIONS = 8
 SETTLED = 1  # the iteration has settled when no interval's proposal moves by more agents than this
-MIN_INTERVAL_CALLS = 3_000  # simulated calls in the quietest interval behind each measurement (SE < 1 point)
+MIN_INTERVAL_CALLS = 1_500  # simulated calls in the quietest interval behind each measurement (SE ~1 point)
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from simulator.analytic import erlang_a, erlang_c, required_agents
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.jsonutil import jsonable
-from simulator.scenario.model import SL_DEFINITIONS, Scenario
+from simulator.scenario.model import Scenario
 
 ANALYTIC_METHODS = ("erlang_c", "erlang_a")
 

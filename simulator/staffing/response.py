@@ -10,8 +10,9 @@ every s of that interval. Near the simulated staffing this is what the simulatio
 engine re-simulates wherever it moves the staffing, so the drift is always measured close to where it is used.
 
 Tabulated staffing per interval runs from half the interval's load (Erlang C: the first stable staffing) to
-``max(load + 6√load, load ÷ occupancy cap) + 6`` (at least ``staffing.min_agents``); below that no target of a
-contract is met, above it every one is.
+``max(load + 6√load, load ÷ occupancy cap) + 6`` (or the staffing simulated there, if more); below that no
+target of a contract is met, above it every one is, and the table carries the top value on up to the largest of
+all intervals (and ``staffing.min_agents``), so that every interval has every staffing.
 """
 
 from __future__ import annotations
@@ -155,8 +156,12 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str) -> dict[str, np.ndarray]:
-    """The formulas on the (I, top + 1) grid of staffing; NaN below each interval's lowest staffing."""
+def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str,
+              highest: np.ndarray) -> dict[str, np.ndarray]:
+    """The formulas on the (I, top + 1) grid of staffing; NaN below each interval's lowest staffing. Each
+    interval is evaluated up to its own ``highest`` staffing, where every target is met; above it the cells
+    repeat that one (the metrics move by less than 1e-8 there, and only a lower bound ever puts staffing there).
+    """
     intervals = load.size
     s = np.broadcast_to(np.arange(top + 1)[None, :], (intervals, top + 1))
     a = np.broadcast_to(load[:, None], s.shape)
@@ -165,7 +170,8 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str) -> di
         lowest = np.where(load > 0, np.floor(load).astype(int) + 1, 0)
     else:
         lowest = np.where(load > 0, np.floor(_LOW_SHARE * load).astype(int), 0)
-    keep = s >= lowest[:, None]
+    highest = np.clip(np.maximum(highest, lowest), 0, top)
+    keep = (s >= lowest[:, None]) & (s <= highest[:, None])
     aht = scenario.handling.handle_seconds
     threshold = scenario.sla.threshold_seconds
     definition = scenario.definitions.sl_definition
@@ -192,8 +198,10 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str) -> di
                 den = np.where(sl > 0, q["abandons_fail"] / sl, 1.0)
         values = {"service_level": sl, "denominator": den, "abandon": q["abandon_probability"],
                   "asa": q.get("asa_seconds", np.full(av.size, np.nan))}
+    above = np.minimum(s, highest[:, None])  # cells above an interval's highest repeat its highest
     for name, v in values.items():
         out[name][keep] = v
+        out[name] = np.take_along_axis(out[name], above, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["occupancy"] = np.where(s > 0, a * (1 - out["abandon"]) / np.maximum(s, 1), np.nan)
     out["lowest"] = lowest
@@ -209,9 +217,11 @@ def interval_response(scenario: Scenario, calls: np.ndarray, *, method: str, sim
     load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
     # Enough staffing for every target, for the occupancy cap and for the minimum agents.
     cap = scenario.staffing.occupancy_cap or 1.0
-    top = math.ceil(float(np.maximum(load + 6 * np.sqrt(load), load / cap).max(initial=0.0)) + 6)
-    top = max(top, scenario.staffing.min_agents or 0, int(np.max(agents, initial=0)) if agents is not None else 0)
-    raw = _formulas(scenario, load, top, method)
+    own = np.ceil(np.maximum(load + 6 * np.sqrt(load), load / cap)).astype(int) + 6  # every target met there
+    if agents is not None:
+        own = np.maximum(own, np.asarray(agents, dtype=int))  # the drift is measured at the staffing simulated
+    top = max(int(own.max(initial=0)), scenario.staffing.min_agents or 0)
+    raw = _formulas(scenario, load, top, method, own)
     lowest = raw.pop("lowest")
     drift = np.zeros((calls.size, len(METRICS)))
     if sims is not None and agents is not None:

@@ -14,10 +14,11 @@ from simulator.jsonutil import jsonable
 from simulator.risk.calibration import Calibration
 from simulator.risk.months import MonthRunner, MonthSet, RiskMonths
 from simulator.scenario.model import Scenario
-from simulator.staffing.engine import Candidate, Objective, Solution, StaffingEngine
+from simulator.staffing.engine import StaffingEngine
 from simulator.staffing.fixed_point import FixedPoint
 from simulator.staffing.limits import LIMITS, Limits
 from simulator.staffing.plan import StaffingPlan
+from simulator.staffing.solution import Candidate, Objective, Solution
 
 __all__ = ["ContractStaffing", "staff_contract"]
 

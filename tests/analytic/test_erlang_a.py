@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from simulator.analytic import erlang_a, erlang_c
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
-from simulator.scenario.model import SL_DEFINITIONS
 from tests.analytic import reference as ref
 
 RTOL = 1e-11  # the requirement is 1e-9; observed worst about 2e-13 (on values near 1e-240)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.analytic import erlang_a, erlang_c, required_agents
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import InfeasibleTargetError, ScenarioError
-from simulator.scenario.model import SL_DEFINITIONS
 
 
 def test_pyworkforce_example() -> None:

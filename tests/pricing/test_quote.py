@@ -14,12 +14,12 @@ import math
 import numpy as np
 import pytest
 
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
 from simulator.jsonutil import dumps
 from simulator.quoting.quote import Quote, quote
 from simulator.risk import MonthRunner, MonthSet, forecast_model
 from simulator.scenario import load_scenario
-from simulator.scenario.model import SL_DEFINITIONS
 from simulator.staffing.criteria import criterion_metrics
 from tests.helpers import SCENARIOS
 

@@ -87,3 +87,24 @@ def test_fast_path_reproduces_simpy_on_random_centres(model: CentreModel, seed: 
 @given(model=centre_models(), seed=st.integers(0, 2**32 - 1))
 def test_fast_path_reproduces_simpy_on_many_random_centres(model: CentreModel, seed: int) -> None:
     assert_same(simulate(model, seed=seed, engine="fast"), simulate(model, seed=seed, engine="simpy"))
+
+
+def test_a_pool_drawn_too_small_is_drawn_again_with_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled pass stops when the pool of repeat-call rows runs out; drawn again larger, the rows are the
+    same (same streams, same order), so the log equals the simpy engine's."""
+    from simulator.sim import fastpath
+
+    model = MODELS["repeats and redials"]
+    monkeypatch.setattr(fastpath, "_pool_rows", lambda *_: 0)
+    assert_same(simulate(model, seed=3, engine="fast"), simulate(model, seed=3, engine="simpy"))
+
+
+def test_the_log_order_is_arrival_then_first_attempt_then_attempt() -> None:
+    """The merge of the log's two sorted runs, with ties put in order, equals the three-key sort."""
+    from simulator.sim.record import _log_order
+
+    rng = np.random.default_rng(5)
+    offered = np.concatenate((np.sort(rng.integers(0, 50, 300)), np.sort(rng.integers(0, 50, 200)))).astype(float)
+    root = np.concatenate((np.arange(300), rng.integers(0, 300, 200)))
+    attempt = np.concatenate((np.ones(300, dtype=int), rng.integers(2, 5, 200)))
+    np.testing.assert_array_equal(_log_order(offered, root, attempt), np.lexsort((attempt, root, offered)))

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
 from simulator.metrics import (
     COUNT_NAMES,
@@ -22,7 +23,7 @@ from simulator.metrics import (
     compute_metrics,
     write_daily_report,
 )
-from simulator.scenario.model import SL_DEFINITIONS, Definitions, Floors
+from simulator.scenario.model import Definitions, Floors
 from simulator.sim.calllog import OUTCOMES, CallLog, SimulationResult
 
 INTERVAL = 1800.0

@@ -27,8 +27,9 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import expm_multiply
 
+from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.replications import replicate
-from simulator.scenario.model import SL_DEFINITIONS, Definitions
+from simulator.scenario.model import Definitions
 from simulator.sim.calllog import SimulationResult
 from simulator.sim.engine import simulate
 from simulator.sim.model import CentreModel

@@ -12,7 +12,8 @@ interval from what was measured, repeat until the staffing stops changing. Here,
    (:mod:`simulator.staffing.response`), gives the fewest agents meeting every SLA target *in that interval*;
 4. stop when no interval's proposal moves by more than one agent (``SETTLED``): integer staffing measured on
    finite samples jitters by one agent around its fixed point, so the answer is the element-wise maximum of
-   s_n and s_{n+1} (the cautious side), at most ``MAX_ITERATIONS`` iterations.
+   s_n and s_{n+1} (the cautious side); or when the proposal is a staffing met before (the iteration cycles,
+   as it can on few simulated calls): the element-wise maximum of the cycle; at most ``MAX_ITERATIONS``.
 
 The result is time-stable: every interval meets the targets about equally, whatever the repeats, redials and
 backlog do to the shape of the load. It is the answer for an SLA measured per interval and the start (and the
@@ -36,7 +37,7 @@ from simulator.staffing.response import IntervalResponse, IntervalTargets, inter
 __all__ = ["MAX_ITERATIONS", "MIN_INTERVAL_CALLS", "SETTLED", "FixedPoint", "Iteration", "fixed_point_months",
            "iterate_staffing"]
 
-MAX_ITERATIONS = 8
+MAX_ITERATIONS = 6
 SETTLED = 1  # the iteration has settled when no interval's proposal moves by more agents than this
 MIN_INTERVAL_CALLS = 1_500  # simulated calls in the quietest interval behind each measurement (SE ~1 point)
 
@@ -70,6 +71,7 @@ class FixedPoint:
     iterations: tuple[Iteration, ...]
     converged: bool
     months_per_iteration: int
+    stopped: str = "settled"  # "settled", "cycle" (the proposal repeated an earlier staffing) or "limit"
 
     def to_dict(self, starts: list[str]) -> dict[str, Any]:
         last = self.iterations[-1]
@@ -79,6 +81,7 @@ class FixedPoint:
                     "by the formulas at the measured load shifted by its drift, until the staffing repeats",
             "iterations": len(self.iterations),
             "converged": self.converged,
+            "stopped": self.stopped,
             "months_per_iteration": self.months_per_iteration,
             "agents_per_interval": self.agents.tolist(),
             "intervals": [{**row, "carried_in": float(last.carried_in[i]),
@@ -112,6 +115,7 @@ def iterate_staffing(scenario: Scenario, targets: IntervalTargets, start: np.nda
     agents = np.asarray(start, dtype=int)
     iterations: list[Iteration] = []
     converged = False
+    stopped = "limit"
     for _ in range(MAX_ITERATIONS):
         sims, table, response = measure(agents)
         proposed = response.required(targets)
@@ -124,10 +128,16 @@ def iterate_staffing(scenario: Scenario, targets: IntervalTargets, start: np.nda
             # Settled: within one agent of its own proposal everywhere (the noise of the measurement), on the
             # cautious side. The response stays the one measured here, a step away at most.
             agents = np.maximum(proposed, agents)
-            converged = True
+            converged, stopped = True, "settled"
+            break
+        seen = [k for k, it in enumerate(iterations) if np.array_equal(it.agents, proposed)]
+        if seen:
+            # A cycle: the staffings from the first visit on, taken together on the cautious side.
+            agents = np.max(np.stack([it.agents for it in iterations[seen[0]:]]), axis=0)
+            stopped = "cycle"
             break
         agents = proposed
     else:
         agents = iterations[-1].agents  # not settled: the last staffing measured
     return FixedPoint(agents=agents, response=response, sims=sims, iterations=tuple(iterations),
-                      converged=converged, months_per_iteration=months_per_iteration)
+                      converged=converged, months_per_iteration=months_per_iteration, stopped=stopped)

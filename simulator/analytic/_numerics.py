@@ -66,38 +66,45 @@ _TS_SPAN = 64.0
 def expm1mx(s: np.ndarray) -> np.ndarray:
     """``exp(s) - 1 - s``, accurate for all real ``s`` (a series near 0, where the direct form cancels)."""
     s = np.asarray(s, dtype=float)
+    out = np.expm1(s) - s  # loses at most a factor 40 in relative accuracy for |s| >= 0.05
     small = np.abs(s) < 0.05
-    direct = np.expm1(s) - s  # loses at most a factor 40 in relative accuracy for |s| >= 0.05
-    # Taylor series Σ_{k>=2} s^k / k!; |s| < 0.05 needs terms up to k = 8 for a relative error below 1e-14.
-    t = np.where(small, s, 0.0)
-    acc = 1.0 / _FACT[9] * t
-    for k in range(8, 1, -1):
-        acc = (acc + 1.0 / _FACT[k]) * t
-    series = acc * t
-    return np.where(small, series, direct)
+    if small.any():  # the series only where it is used
+        # Taylor series Σ_{k>=2} s^k / k!; |s| < 0.05 needs terms up to k = 8 for a relative error below 1e-14.
+        t = s[small]
+        acc = 1.0 / _FACT[9] * t
+        for k in range(8, 1, -1):
+            acc = (acc + 1.0 / _FACT[k]) * t
+        out[small] = acc * t
+    return out
 
 
 def log1pmx(u: np.ndarray) -> np.ndarray:
     """``log(1 + u) - u`` for ``u > -1``, accurate near 0 (Loader's deviance kernel)."""
     u = np.asarray(u, dtype=float)
+    out = np.log1p(u) - u
     small = np.abs(u) < 0.1
-    direct = np.log1p(u) - u
-    # log1p(u) - u = -u z + 2 Σ_{k>=1} z^{2k+1} / (2k+1), z = u / (2 + u); |z| < 0.053, z^2 < 2.8e-3, so
-    # five terms leave a relative error below 1e-14.
-    us = np.where(small, u, 0.0)
-    z = us / (2.0 + us)
-    z2 = z * z
-    acc = 1.0 / 11.0 + z2 * 0.0
-    for k in range(4, 0, -1):
-        acc = acc * z2 + 1.0 / (2 * k + 1)
-    series = -us * z + 2.0 * z * z2 * acc
-    return np.where(small, series, direct)
+    if small.any():  # the series only where it is used
+        # log1p(u) - u = -u z + 2 Σ_{k>=1} z^{2k+1} / (2k+1), z = u / (2 + u); |z| < 0.053, z^2 < 2.8e-3, so
+        # five terms leave a relative error below 1e-14.
+        us = u[small]
+        z = us / (2.0 + us)
+        z2 = z * z
+        acc = 1.0 / 11.0 + z2 * 0.0
+        for k in range(4, 0, -1):
+            acc = acc * z2 + 1.0 / (2 * k + 1)
+        out[small] = -us * z + 2.0 * z * z2 * acc
+    return out
 
 
 def log1mexp(a: np.ndarray) -> np.ndarray:
     """``log(1 - exp(-a))`` for ``a >= 0`` (Mächler 2012); ``-inf`` at ``a = 0``."""
     a = np.asarray(a, dtype=float)
-    return np.where(a > _LOG2, np.log1p(-np.exp(-a)), np.log(-np.expm1(-a)))
+    far = a > _LOG2
+    out = np.empty(a.shape)
+    out[far] = np.log1p(-np.exp(-a[far]))
+    near = ~far
+    out[near] = np.log(-np.expm1(-a[near]))
+    return out
 
 
 def logsumexp(values: np.ndarray) -> np.ndarray:

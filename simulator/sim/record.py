@@ -52,11 +52,19 @@ def _log_order(offered: np.ndarray, root: np.ndarray, attempt: np.ndarray) -> np
 
 
 def _column(root: np.ndarray | None, pool: ChildPool, name: str, n: int, fill: float) -> np.ndarray:
-    """First attempts then children; the draws' own array when there are no children (it is then reused)."""
-    head = np.full(n, fill) if root is None else root
+    """First attempts then children; the draws' own array when there are no children (it is then reused). A
+    column the model does not draw (``root`` None: no IVR, no ring time, ...) holds ``fill`` for every attempt,
+    children included: it is one read-only value repeated (no memory), not an array of copies."""
+    if root is None:
+        return np.broadcast_to(np.float64(fill), (n + pool.count,))
     if pool.count == 0:
-        return head
-    return np.concatenate((head, pool.array(name)))
+        return root
+    return np.concatenate((root, pool.array(name)))
+
+
+def _constant(values: np.ndarray) -> bool:
+    """A column that is one value repeated (see :func:`_column`: the only read-only columns)."""
+    return not values.flags.writeable
 
 
 def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool: ChildPool,
@@ -103,7 +111,8 @@ def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool:
     for name, values in (("ring", ring), ("talk", _column(draws.talk, pool, "talk", n, 0.0)),
                          ("hold", _column(draws.hold, pool, "hold", n, 0.0)),
                          ("acw", _column(draws.acw, pool, "acw", n, 0.0))):
-        values[~answered] = 0.0
+        if not _constant(values):  # an absent duration is 0 already
+            values[~answered] = 0.0
         durations[name] = values
     del ring
 
@@ -118,7 +127,7 @@ def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool:
                    attempt=attempt)
     if children and ordered:
         order = _log_order(offered, root, attempt)
-        columns = {name: values[order] for name, values in columns.items()}
+        columns = {name: values if _constant(values) else values[order] for name, values in columns.items()}
     log = CallLog(**columns)
 
     staffed = timeline.staffed_seconds(np.asarray(raw.logins, dtype=float),

@@ -1,6 +1,7 @@
 """Month-level risk: contract months at a staffing, simulated or by the calibrated surrogate.
 
-:mod:`~simulator.risk.months` simulates and rolls up months (and holds the seeds and the measurement layout),
+:mod:`~simulator.risk.months` simulates months and rolls them up (and holds the seeds and the measurement layout),
+:mod:`~simulator.risk.reduction` reduces one simulated month to what pricing needs,
 :mod:`~simulator.risk.queue` is the formulas' view of the queue, :mod:`~simulator.risk.calibration` ties the
 formulas to the simulation, and :mod:`~simulator.risk.surrogate` evaluates hundreds of shocked months with them.
 """
@@ -13,7 +14,6 @@ from simulator.risk.months import (
     MonthRunner,
     MonthSet,
     RiskMonths,
-    SimulatedMonth,
     aht_multipliers,
     forecast_model,
     month_layout,
@@ -21,6 +21,7 @@ from simulator.risk.months import (
     simulated_months,
 )
 from simulator.risk.queue import QueueModel, QueueTable
+from simulator.risk.reduction import SimulatedMonth
 from simulator.risk.surrogate import month_shocks, surrogate_months
 
 __all__ = [

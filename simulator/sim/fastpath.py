@@ -36,6 +36,7 @@ from numba import njit
 
 from simulator.errors import UnstableQueueError
 from simulator.sim.draws import TO_QUEUE
+from simulator.sim.heaps import before, pop_id, push_free, push_id, sift_free
 from simulator.sim.record import RawRun
 from simulator.sim.timeline import SET
 
@@ -59,92 +60,6 @@ def covers(model: CentreModel) -> tuple[bool, str]:
     return True, "the fast path covers every feature of CentreModel"
 
 
-# -- heaps ------------------------------------------------------------------------------------------------
-# A binary min-heap of floats (the agents' free instants) and two heaps of row ids ordered by keys kept in
-# arrays beside them. Every key used to order calls is unique (it ends with the first attempt and the attempt
-# number), so any correct heap pops them in the same order as Python's heapq.
-
-@njit(cache=True, nogil=True, inline="always")
-def _push_free(heap: np.ndarray, n: int, value: float) -> None:
-    i = n
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap[parent] <= value:
-            break
-        heap[i] = heap[parent]
-        i = parent
-    heap[i] = value
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _sift_free(heap: np.ndarray, n: int, value: float) -> None:
-    """Put ``value`` at the root of a heap of ``n`` items and sift it down."""
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        if child + 1 < n and heap[child + 1] < heap[child]:
-            child += 1
-        if heap[child] >= value:
-            break
-        heap[i] = heap[child]
-        i = child
-    heap[i] = value
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _before(a0: float, a1: float, a2: int, a3: int, b0: float, b1: float, b2: int, b3: int) -> bool:
-    """(a0, a1, a2, a3) < (b0, b1, b2, b3), lexicographically."""
-    if a0 != b0:
-        return a0 < b0
-    if a1 != b1:
-        return a1 < b1
-    if a2 != b2:
-        return a2 < b2
-    return a3 < b3
-
-
-@njit(cache=True, nogil=True)
-def _push_id(heap: np.ndarray, n: int, row: int, k0: np.ndarray, k1: np.ndarray, k2: np.ndarray,
-             k3: np.ndarray) -> None:
-    i = n
-    while i > 0:
-        parent = (i - 1) >> 1
-        p = heap[parent]
-        if not _before(k0[row], k1[row], k2[row], k3[row], k0[p], k1[p], k2[p], k3[p]):
-            break
-        heap[i] = p
-        i = parent
-    heap[i] = row
-
-
-@njit(cache=True, nogil=True)
-def _pop_id(heap: np.ndarray, n: int, k0: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> int:
-    """Remove and return the smallest of ``n`` ids."""
-    top = heap[0]
-    last = heap[n - 1]
-    n -= 1
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        c = heap[child]
-        if child + 1 < n:
-            d = heap[child + 1]
-            if _before(k0[d], k1[d], k2[d], k3[d], k0[c], k1[c], k2[c], k3[c]):
-                child += 1
-                c = d
-        if not _before(k0[c], k1[c], k2[c], k3[c], k0[last], k1[last], k2[last], k3[last]):
-            break
-        heap[i] = c
-        i = child
-    if n > 0:
-        heap[i] = last
-    return top
-
-
 # -- the roster: staffing changes, closing -----------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
@@ -164,7 +79,7 @@ def _set_staff(st: np.ndarray, free: np.ndarray, logins: np.ndarray, login_count
     present = st[AGENTS]
     if target > present:
         for _ in range(target - present):
-            _push_free(free, st[AGENTS], at)
+            push_free(free, st[AGENTS], at)
             st[AGENTS] += 1
         logins[st[LOGINS]] = at
         login_counts[st[LOGINS]] = target - present
@@ -175,7 +90,7 @@ def _set_staff(st: np.ndarray, free: np.ndarray, logins: np.ndarray, login_count
             f = free[0]
             st[AGENTS] = n - 1
             if n > 1:
-                _sift_free(free, n - 1, free[n - 1])
+                sift_free(free, n - 1, free[n - 1])
             logouts[st[LOGOUTS]] = f if f > at else at
             st[LOGOUTS] += 1
 
@@ -264,7 +179,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
             else:
                 cq = c_queued[top]
                 rq = queued_at[r]
-                child_first = cq < rq or (cq == rq and _before(c_intended[top], float(c_root[top]),
+                child_first = cq < rq or (cq == rq and before(c_intended[top], float(c_root[top]),
                                                                c_attempt[top], 0, offered_at[r], float(r), 1, 0))
         elif have_root or st[PENDING] > 0:
             child_first = False  # (with neither queued: only attempts on their way back are left, below)
@@ -273,7 +188,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
         q = INF if top < 0 and not have_root else (c_queued[top] if child_first else queued_at[r])
         if st[PENDING] > 0 and w_arrival[pending[0]] <= q:
             # The next attempt on its way back reaches the trunk first: give it its pool row.
-            w = _pop_id(pending, st[PENDING], w_arrival, w_intended, w_root, w_attempt)
+            w = pop_id(pending, st[PENDING], w_arrival, w_intended, w_root, w_attempt)
             st[PENDING] -= 1
             k = st[CHILDREN]
             if k >= capacity:
@@ -299,11 +214,11 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
                 c_deadline[k] = queued + p_patience[k]
                 c_back_answered[k] = p_conv[k] + p_repeat[k] if can_return and u < repeat_below else -1.0
                 c_back_abandoned[k] = p_redial[k] if can_return and u < redial_below else -1.0
-                _push_id(entries, st[ENTRIES], k, c_queued, c_intended, c_root, c_attempt)
+                push_id(entries, st[ENTRIES], k, c_queued, c_intended, c_root, c_attempt)
                 st[ENTRIES] += 1
             continue
         if child_first:
-            k = _pop_id(entries, st[ENTRIES], c_queued, c_intended, c_root, c_attempt)
+            k = pop_id(entries, st[ENTRIES], c_queued, c_intended, c_root, c_attempt)
             st[ENTRIES] -= 1
             root = c_root[k]
             attempt = c_attempt[k]
@@ -341,7 +256,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
                 departed = dl
             intended = dl + bb
         else:
-            _sift_free(free, st[AGENTS], s + b)
+            sift_free(free, st[AGENTS], s + b)
             if s > departed:
                 departed = s
             if k >= 0:
@@ -361,7 +276,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
                 w_intended[w] = intended
                 w_root[w] = root
                 w_attempt[w] = attempt + 1
-                _push_id(pending, st[PENDING], w, w_arrival, w_intended, w_root, w_attempt)
+                push_id(pending, st[PENDING], w, w_arrival, w_intended, w_root, w_attempt)
                 st[PENDING] += 1
                 if waits > capacity:
                     st[STATUS] = 1

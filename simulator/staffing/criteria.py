@@ -14,12 +14,14 @@ import math
 
 import numpy as np
 
-from simulator.risk.months import MonthSet
+from simulator.risk.calibration import to_scale
+from simulator.risk.months import METRICS, MonthSet
 from simulator.scenario.model import Scenario
 
-__all__ = ["EARLY_Z", "criterion_metrics", "judge", "standard_errors"]
+__all__ = ["EARLY_Z", "MARGIN_SE", "criterion_metrics", "judge", "planning_offsets", "standard_errors"]
 
 EARLY_Z = 4.0  # a staffing is judged before all months when every margin exceeds this many standard errors
+MARGIN_SE = 1.0  # the planning targets aim this many standard errors inside the contract's
 EARLY_INFLATION = 2.0  # standard errors from the spread of days, doubled: days of a month are not independent
 _TIE = 1e-12
 
@@ -83,3 +85,23 @@ def standard_errors(sims: MonthSet) -> dict[str, float]:
         out[metric] = (EARLY_INFLATION * float(days.std(ddof=1)) / math.sqrt(days.size) if days.size > 1
                        else math.inf)
     return out
+
+
+def planning_offsets(predicted: dict[str, float], sims: MonthSet) -> np.ndarray:
+    """Planning offsets on the logit/log scale: minus the gap between the simulated period and the
+    allocation's forecast, moved inwards by ``MARGIN_SE`` standard errors of the simulated mean (so the
+    next staffing aims inside the target, not at it, and still meets it on every replication)."""
+    names = METRICS
+    values = criterion_metrics(sims)
+    errors = standard_errors(sims)
+    pred = np.array([[predicted[n] for n in names]])
+    sim = np.array([[values[n] for n in names]])
+    with np.errstate(invalid="ignore"):
+        gap = (to_scale(sim, names) - to_scale(pred, names))[0]
+        # d z / d value on each scale: logit for fractions, log for the ASA
+        slope = np.array([1.0 / max(v * (1 - v), 1e-9) if n != "asa_seconds" else 1.0 / max(v, 1e-9)
+                          for n, v in zip(names, sim[0], strict=True)])
+    inward = np.array([1.0, -1.0, -1.0])  # the SL from above, the caps from below
+    margin = MARGIN_SE * np.array([errors[n] for n in names]) * slope
+    out = -gap + inward * np.where(np.isfinite(margin), margin, 0.0)
+    return np.where(np.isfinite(out), out, 0.0)

@@ -32,13 +32,13 @@ from collections.abc import Callable
 import numpy as np
 
 from simulator.errors import InfeasibleTargetError
-from simulator.risk.calibration import Calibration, calibrate, slope_volume, to_scale, volume_model
-from simulator.risk.months import METRICS, MonthRunner, MonthSet, RiskMonths, SimulatedMonth, forecast_model
+from simulator.risk.calibration import Calibration
+from simulator.risk.months import METRICS, MonthRunner, MonthSet, RiskMonths
 from simulator.risk.queue import QueueModel
 from simulator.risk.surrogate import month_shocks, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import allocate
-from simulator.staffing.criteria import criterion_metrics, judge, standard_errors
+from simulator.staffing.criteria import criterion_metrics, judge, planning_offsets, standard_errors
 from simulator.staffing.fixed_point import MAX_ITERATIONS, SETTLED, FixedPoint, fixed_point_months, iterate_staffing
 from simulator.staffing.limits import (
     Limits,
@@ -48,35 +48,22 @@ from simulator.staffing.limits import (
     occupancy_bound,
     target_labels,
 )
-from simulator.staffing.plan import StaffingPlan, analytic_staffing
+from simulator.staffing.month_cache import MonthCache
+from simulator.staffing.plan import StaffingPlan, analytic_staffing, start_method
 from simulator.staffing.response import IntervalTargets, interval_response
 from simulator.staffing.search import KNOB_RANGE, cost_knob, risk_knob
 from simulator.staffing.solution import Candidate, Objective, Plan, Solution
 
-__all__ = ["CONFIRM_Z", "PRELIMINARY_MONTHS", "ROUNDS", "StaffingEngine", "start_method"]
+__all__ = ["CONFIRM_Z", "PRELIMINARY_MONTHS", "ROUNDS", "StaffingEngine"]
 
 ROUNDS = 3  # allocations checked by simulation before the cheapest that met is taken
 CHECK_MONTHS = 4  # months a check round simulates at most (under mean the answer is then judged on every month)
 FINAL_ROUNDS = 1  # extra searches when the answer, judged on every month, fails after all
-MARGIN_SE = 1.0  # the planning targets aim this many standard errors inside the contract's
-RAISED_MONTHS = 2  # months re-simulated at a raised volume for the surrogate's slope
 PRELIMINARY_MONTHS = 4  # months behind the calibration the risk and cost searches start from
 CONFIRM_STEP = 2  # months added at a time while the sequential rule has no verdict
 CONFIRM_Z = 2.0  # the verdict must hold with the month-level drift moved this many standard errors either way
 OUTER_SEARCHES = 3  # risk/cost searches, each calibrated at the previous answer
 _TIE = 1e-12
-
-
-def start_method(scenario: Scenario) -> tuple[str, str]:
-    """The formulas the engine starts from and plans with, and a sentence saying why."""
-    method = scenario.staffing.method
-    if method != "simulation":
-        return method, f"formulas: {method.replace('_', ' ').title()} (staffing.method)"
-    if scenario.patience is not None:
-        return "erlang_a", ("staffing.method = simulation: planned with Erlang A (the scenario gives a patience "
-                            "distribution), every staffing checked by simulation")
-    return "erlang_c", ("staffing.method = simulation: planned with Erlang C (the scenario gives no patience), "
-                        "every staffing checked by simulation")
 
 
 class StaffingEngine:
@@ -94,12 +81,9 @@ class StaffingEngine:
         self.method, self.note = start_method(scenario)
         self.plan: StaffingPlan = analytic_staffing(scenario, method=self.method)
         self.targets = IntervalTargets.of(scenario)
-        self.seeds = np.random.SeedSequence(self.seed).spawn(self.replications)
         self.cost = 1.0 + scenario.shift_premium_per_interval
         self.per_interval = scenario.definitions.measurement_period == "interval"
         self.interval_hours = scenario.interval_seconds / 3600.0
-        self._months: dict[tuple[int, ...], list[SimulatedMonth]] = {}
-        self._raised: dict[tuple[int, ...], MonthSet] = {}
         self._fixed: FixedPoint | None = None
         self._occupancy: np.ndarray | None = None
         self.judging = scenario  # the scenario as the limits being solved judge it (floors)
@@ -108,35 +92,7 @@ class StaffingEngine:
         # for every staffing the search looks at.
         self.queue = QueueModel.from_scenario(scenario)
         self.shocks = month_shocks(scenario, months=self.risk_months_count, seed=self.seed)
-
-    # -- simulated months ----------------------------------------------------------------------------------
-    def months(self, agents: np.ndarray, count: int) -> MonthSet:
-        """The first ``count`` forecast months at ``agents`` (simulated once, then taken from the cache)."""
-        key = tuple(int(a) for a in agents)
-        have = self._months.setdefault(key, [])
-        count = min(count, self.replications)
-        if len(have) < count:
-            have.extend(self.runner.run(forecast_model(self.scenario, np.asarray(key)), self.seeds[len(have):count],
-                                        self.scenario))
-        return MonthSet(tuple(have[:count]), self.scenario.definitions)
-
-    def simulated(self, agents: np.ndarray) -> int:
-        return len(self._months.get(tuple(int(a) for a in agents), ()))
-
-    def calibration(self, agents: np.ndarray, count: int | None = None) -> tuple[MonthSet, Calibration]:
-        """The first ``count`` replications (default all) at ``agents`` and the surrogate's calibration there
-        (with the raised-volume months)."""
-        sims = self.months(agents, self.replications if count is None else count)
-        volume = slope_volume(self.scenario)
-        raised = None
-        if volume is not None:
-            key = tuple(int(a) for a in agents)
-            if key not in self._raised:
-                model = volume_model(self.scenario, agents, volume)
-                self._raised[key] = MonthSet(tuple(self.runner.run(model, self.seeds[:RAISED_MONTHS],
-                                                                   self.scenario)), self.scenario.definitions)
-            raised = self._raised[key]
-        return sims, calibrate(self.scenario, agents, sims, raised, volume, queue=self.queue)
+        self.cache = MonthCache(scenario, runner, seed=self.seed, replications=self.replications, queue=self.queue)
 
     # -- the time-stable start -------------------------------------------------------------------------------
     @property
@@ -144,7 +100,7 @@ class StaffingEngine:
         if self._fixed is None:
             per_iteration = fixed_point_months(self.scenario, self.replications)
             self._fixed = iterate_staffing(self.scenario, self.targets, self.plan.agents_for_sla,
-                                           lambda agents: self.months(agents, per_iteration),
+                                           lambda agents: self.cache.months(agents, per_iteration),
                                            months_per_iteration=per_iteration, method=self.method)
         return self._fixed
 
@@ -164,7 +120,7 @@ class StaffingEngine:
             # Start from the load measured at the time-stable staffing: near the cap's own, it settles at once.
             agents = occupancy_bound(self.fixed_point.response, cap)
             for _ in range(MAX_ITERATIONS):
-                sims = self.months(agents, per_iteration)
+                sims = self.cache.months(agents, per_iteration)
                 response = interval_response(self.scenario, sims.interval_table()["offered_per_day"], sims=sims,
                                              agents=agents, method=self.method)
                 proposed = occupancy_bound(response, cap)
@@ -205,7 +161,7 @@ class StaffingEngine:
         count = self.replications if final or floors.day is not None or floors.interval is not None else 2
         most = self.replications if final else min(self.replications, CHECK_MONTHS)
         while True:
-            sims = self.months(agents, count)
+            sims = self.cache.months(agents, count)
             values = criterion_metrics(sims)
             if len(sims) >= most:
                 return judge(values, self.judging)[0], values, len(sims)
@@ -223,25 +179,6 @@ class StaffingEngine:
 
     def _price(self, agents: np.ndarray) -> float:
         return float((self.cost * agents).sum())
-
-    def _offsets(self, predicted: dict[str, float], sims: MonthSet) -> np.ndarray:
-        """Planning offsets on the logit/log scale: minus the gap between the simulated period and the
-        allocation's forecast, moved inwards by ``MARGIN_SE`` standard errors of the simulated mean (so the
-        next staffing aims inside the target, not at it, and still meets it on every replication)."""
-        names = METRICS
-        values = criterion_metrics(sims)
-        errors = standard_errors(sims)
-        pred = np.array([[predicted[n] for n in names]])
-        sim = np.array([[values[n] for n in names]])
-        with np.errstate(invalid="ignore"):
-            gap = (to_scale(sim, names) - to_scale(pred, names))[0]
-            # d z / d value on each scale: logit for fractions, log for the ASA
-            slope = np.array([1.0 / max(v * (1 - v), 1e-9) if n != "asa_seconds" else 1.0 / max(v, 1e-9)
-                              for n, v in zip(names, sim[0], strict=True)])
-        inward = np.array([1.0, -1.0, -1.0])  # the SL from above, the caps from below
-        margin = MARGIN_SE * np.array([errors[n] for n in names]) * slope
-        out = -gap + inward * np.where(np.isfinite(margin), margin, 0.0)
-        return np.where(np.isfinite(out), out, 0.0)
 
     # -- criteria ----------------------------------------------------------------------------------------------
     def _mean(self, limits: Limits, *, final: bool = True,
@@ -265,7 +202,7 @@ class StaffingEngine:
                 candidates.append(self._candidate("allocation", 1.0, plan, meets, values, months))
                 if meets and (best is None or self._price(plan.agents) < self._price(best[0].agents)):
                     best = (plan, offsets)
-                offsets = self._offsets(plan.predicted, self.months(plan.agents, months))
+                offsets = planning_offsets(plan.predicted, self.cache.months(plan.agents, months))
             if best is None:
                 break
             plan, chosen = best
@@ -276,7 +213,7 @@ class StaffingEngine:
             if meets:
                 return plan, candidates, chosen
             # Judged on a few months, the answer fails on every month: plan from the full set and look again.
-            offsets = self._offsets(plan.predicted, self.months(plan.agents, months))
+            offsets = planning_offsets(plan.predicted, self.cache.months(plan.agents, months))
         plan = self._fixed_point_plan(limits)
         meets, values, months = self._judge_mean(plan.agents, final=final)
         candidates.append(self._candidate("fixed_point", 1.0, plan, meets, values, months))
@@ -311,7 +248,7 @@ class StaffingEngine:
         limit = self._limit()
         count = min(PRELIMINARY_MONTHS, self.replications)
         while True:
-            sims, calibration = self.calibration(agents, count)
+            sims, calibration = self.cache.calibration(agents, count)
             months = self._surrogate(agents, calibration)
             p = months.p_miss_any(self.judging)
             if count >= self.replications or limit is None:
@@ -327,7 +264,7 @@ class StaffingEngine:
 
     def _note(self, candidates: list[Candidate]) -> Callable[[str, float, Plan, float, float | None, bool], None]:
         def note(stage: str, knob: float, plan: Plan, p: float, objective: float | None, ok: bool) -> None:
-            candidates.append(self._candidate(stage, knob, plan, ok, None, self.simulated(plan.agents), p_miss=p,
+            candidates.append(self._candidate(stage, knob, plan, ok, None, self.cache.simulated(plan.agents), p_miss=p,
                                               objective=objective))
         return note
 
@@ -364,14 +301,14 @@ class StaffingEngine:
         risk_months: RiskMonths | None = None
         if criterion == "mean":
             plan, candidates, offsets = self._mean(limits, offsets=None if start is None else start.offsets)
-            sims, calibration = self.calibration(plan.agents)
+            sims, calibration = self.cache.calibration(plan.agents)
             met = bool(candidates[-1].meets)
             if not met:
                 raise InfeasibleTargetError(self._infeasible_message(criterion, candidates[-1]), field="sla")
         else:
             if start is None:
                 plan, candidates, offsets = self._mean(limits, final=False)
-                sims, calibration = self.calibration(plan.agents, PRELIMINARY_MONTHS)
+                sims, calibration = self.cache.calibration(plan.agents, PRELIMINARY_MONTHS)
             else:
                 return self._relaxed(limits, start)
             met = False
@@ -412,7 +349,7 @@ class StaffingEngine:
         limit = self._limit()
         met = limit is None or p <= limit + _TIE
         total = None if self.objective is None else self.objective(plan.agents, risk_months, sims)["total"]
-        candidates.append(self._candidate("final", found, plan, met, None, self.simulated(plan.agents), p_miss=p,
+        candidates.append(self._candidate("final", found, plan, met, None, self.cache.simulated(plan.agents), p_miss=p,
                                           objective=total))
         solution = Solution(limits=limits, agents=plan.agents, need=plan.need, binding=plan.binding,
                             targets=plan.targets, allocation=plan.allocation, knob=found,
@@ -424,7 +361,7 @@ class StaffingEngine:
     def fixed(self, agents: np.ndarray) -> Solution:
         """A staffing the scenario fixes: simulated as given and judged by the criterion."""
         agents = np.asarray(agents, dtype=int)
-        sims, calibration = self.calibration(agents)
+        sims, calibration = self.cache.calibration(agents)
         values = criterion_metrics(sims)
         risk_months = None
         p = None

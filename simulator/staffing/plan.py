@@ -177,3 +177,15 @@ def _metrics_at(method: str, load: np.ndarray, agents: np.ndarray, *, aht: float
     assert patience is not None
     return erlang_a.metrics(load, agents, aht_seconds=aht, patience_seconds=patience,
                             threshold_seconds=threshold, short_abandon_seconds=short_abandon)
+
+
+def start_method(scenario: Scenario) -> tuple[str, str]:
+    """The formulas the engine starts from and plans with, and a sentence saying why."""
+    method = scenario.staffing.method
+    if method != "simulation":
+        return method, f"formulas: {method.replace('_', ' ').title()} (staffing.method)"
+    if scenario.patience is not None:
+        return "erlang_a", ("staffing.method = simulation: planned with Erlang A (the scenario gives a patience "
+                            "distribution), every staffing checked by simulation")
+    return "erlang_c", ("staffing.method = simulation: planned with Erlang C (the scenario gives no patience), "
+                        "every staffing checked by simulation")

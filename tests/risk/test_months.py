@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from simulator.metrics import cell_sums, compute_metrics
-from simulator.risk.months import carried_in, month_layout, reduce_month
+from simulator.risk.months import month_layout
+from simulator.risk.reduction import carried_in, reduce_month
 from simulator.scenario import load_scenario
 from simulator.sim import CentreModel, simulate
 

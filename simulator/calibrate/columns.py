@@ -73,6 +73,7 @@ INTERVAL_FIELDS: tuple[Field, ...] = (
     Field("aht_seconds", "average handle time of the answered calls", True, "number"),
     Field("asa_seconds", "average speed of answer", True, "number"),
     Field("agents", "agents staffed (average logged in)", True, "number"),
+    Field("ata_seconds", "average time to abandon (wait of the abandoned calls)", False, "number"),
     Field("call_type", "the call type or skill", False, "text"),
 )
 OUTCOME_NAMES = ("answered", "abandoned", "ivr_contained", "ivr_abandoned")

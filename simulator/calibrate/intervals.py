@@ -4,7 +4,9 @@ An interval report says, per interval, how many calls were offered, answered, ab
 the AHT, the ASA and the agents staffed. From it: the profile, the volume and its day-to-day dispersion (of
 *offered* calls: repeat calls cannot be told from first calls, so none are generated again), the AHT (the
 answered-weighted mean, with a ratio-estimator interval over intervals), the staffing actually present, and the
-patience under which Erlang A reproduces the abandonment (:func:`simulator.calibrate.patience.erlang_a_patience`).
+patience under which Erlang A reproduces the abandonment (:func:`simulator.calibrate.patience.erlang_a_patience`),
+or, when the report has the average time to abandon, total waiting time over abandonments
+(:func:`~simulator.calibrate.patience.exposure_patience`).
 The shape of the handle time is not in the report: it is written exponential, as Erlang A assumes.
 """
 
@@ -22,7 +24,7 @@ from simulator.calibrate.columns import ColumnMap
 from simulator.calibrate.demand import estimate_demand
 from simulator.calibrate.fits import DurationFit
 from simulator.calibrate.observed import observe_intervals
-from simulator.calibrate.patience import erlang_a_patience
+from simulator.calibrate.patience import erlang_a_patience, exposure_patience
 from simulator.calibrate.reader import DAY, read_intervals
 from simulator.calibrate.result import Calibration
 from simulator.errors import ScenarioError
@@ -90,12 +92,20 @@ def calibrate_intervals(data: str | Path | pd.DataFrame, columns: ColumnMap | No
     talk = _aht(v["aht_seconds"], v["answered"])
     inside = keep & (records.start_seconds >= demand.open_seconds) & \
         (records.start_seconds < demand.open_seconds + n * length)
-    aht = np.where(v["answered"] > 0, np.nan_to_num(v["aht_seconds"]), talk.mean)[inside]
+    of_day = ((records.start_seconds - demand.open_seconds) // length).astype(int)
+    # The expected calls of a row: its day's volume times the interval's share of the day.
+    day_total = counts.sum(axis=1)[np.minimum(row, len(busy_days) - 1)]
+    expected = day_total * demand.profile[np.clip(of_day, 0, n - 1)]
+    fitted = inside & (of_day > 0)  # each day's first interval starts empty, not in Erlang A's steady state
+    aht = np.where(v["answered"] > 0, np.nan_to_num(v["aht_seconds"]), talk.mean)
     patience, note = None, None
     try:
-        patience = erlang_a_patience(v["offered"][inside], v["abandoned"][inside], v["agents"][inside], aht, length,
-                                     ((records.start_seconds[inside] - demand.open_seconds) // length).astype(int),
-                                     demand.interval_starts)
+        erlang = erlang_a_patience(v["offered"][fitted], v["abandoned"][fitted], expected[fitted],
+                                   v["agents"][fitted], aht[fitted], length, of_day[fitted], demand.interval_starts)
+        patience = erlang
+        if "ata_seconds" in v:
+            patience = exposure_patience(v["abandoned"][inside], v["answered"][inside], v["asa_seconds"][inside],
+                                         v["ata_seconds"][inside], erlang)
     except ValueError as error:
         note = f"{error}; patience is left to the master agreement or the model (none: nobody abandons)"
         warnings.append(note)

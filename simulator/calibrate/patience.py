@@ -10,9 +10,12 @@ survival function is reported as the goodness of fit.
 
 **From an interval report** nothing is seen per caller, so patience is the exponential mean under which Erlang A
 (M/M/N+M, Palm 1946) reproduces each interval's abandonment: abandoned_i ~ Binomial(offered_i, P_ab,i(θ)) at
-the interval's arrival rate, AHT and agents staffed, maximised over θ. The 95 % interval is the profile
-likelihood interval, widened by the Pearson dispersion φ = X²/(k − 1) when the intervals vary more than the
-binomial allows (quasi-likelihood, McCullagh & Nelder 1989).
+the interval's expected arrival rate, AHT and agents staffed, maximised over θ. The 95 % interval is the
+profile likelihood interval, widened by the Pearson dispersion φ = X²/(k − 1) when the intervals vary more than
+the binomial allows (quasi-likelihood, McCullagh & Nelder 1989). Erlang A is a steady state: where the load
+moves through the day, queues lag behind it, and the fit leans towards patient callers. When the report also
+gives the average time to abandon, the exact exposure estimate (:func:`exposure_patience`) is written instead
+and the Erlang A fit is kept in the evidence.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class PatienceFit:
     km_distance: float | None = None
     dispersion: float | None = None
     fit_rows: tuple[dict[str, Any], ...] = ()
+    alternative: dict[str, Any] | None = None  # the other estimate, for the evidence
 
     def survival(self, t: float | np.ndarray) -> np.ndarray:
         return np.asarray(frozen(self.kind, self.mean, self.cv).sf(t))
@@ -76,6 +80,8 @@ class PatienceFit:
         if self.dispersion is not None:
             out["dispersion"] = self.dispersion
             out["fit_by_interval"] = list(self.fit_rows)
+        if self.alternative is not None:
+            out["erlang_a_fit"] = self.alternative
         return out
 
     def _quantiles(self) -> list[dict[str, Any]]:
@@ -105,7 +111,7 @@ def patience_from_waits(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit
     survival = km.survival_function_.iloc[:, 0].to_numpy(dtype=float)
     band = km.confidence_interval_.to_numpy(dtype=float)
     fitted = frozen(best.kind, best.mean, best.cv)
-    observed = times[times <= np.quantile(waits[events], 0.99)] if events.any() else times
+    observed = times[times <= np.quantile(waits[events], 0.95)] if events.any() else times
     step = np.searchsorted(times, observed, side="right") - 1
     distance = float(np.max(np.abs(survival[step] - fitted.sf(observed)))) if observed.size else math.nan
     return PatienceFit(best.kind, best.mean, best.cv, mean_ci, cv_ci, len(waits), "queue calls", int(events.sum()),
@@ -123,8 +129,8 @@ def _abandon_probability(load: np.ndarray, agents: np.ndarray, aht: np.ndarray, 
                              ("abandon_probability",))["abandon_probability"]
 
 
-def erlang_a_patience(offered: np.ndarray, abandoned: np.ndarray, agents: np.ndarray, aht: np.ndarray,
-                      interval_seconds: float, interval_of_day: np.ndarray,
+def erlang_a_patience(offered: np.ndarray, abandoned: np.ndarray, expected: np.ndarray, agents: np.ndarray,
+                      aht: np.ndarray, interval_seconds: float, interval_of_day: np.ndarray,
                       starts: list[str]) -> PatienceFit:
     """Mean (exponential) patience under which Erlang A reproduces the intervals' abandonment (module docstring).
 
@@ -132,6 +138,10 @@ def erlang_a_patience(offered: np.ndarray, abandoned: np.ndarray, agents: np.nda
     ----------
     offered, abandoned : array of float
         Calls offered to the queue and abandoned, per interval row.
+    expected : array of float
+        The calls each row was expected to offer (the day's volume times the interval's share): Erlang A is
+        evaluated at this rate, not at the row's count, whose Poisson noise would bias the fit (abandonment
+        is convex in the load).
     agents : array of float
         Agents staffed per row (rounded to whole agents).
     aht : array of float
@@ -145,11 +155,11 @@ def erlang_a_patience(offered: np.ndarray, abandoned: np.ndarray, agents: np.nda
 
     Raises ValueError without abandoned calls: nothing says how patient callers are.
     """
-    used = offered > 0
+    used = (offered > 0) & (expected > 0)
     off, ab = offered[used], abandoned[used]
     n = np.round(agents[used]).astype(np.int64)
     handle = aht[used]
-    load = off / interval_seconds * handle
+    load = expected[used] / interval_seconds * handle
     if ab.sum() < 1:
         raise ValueError("patience: no abandoned call in the report; it cannot be estimated")
 
@@ -182,6 +192,33 @@ def erlang_a_patience(offered: np.ndarray, abandoned: np.ndarray, agents: np.nda
                          "abandon_rate_observed": float(ab[sel].sum() / off[sel].sum()),
                          "abandon_rate_erlang_a": float((off[sel] * p[sel]).sum() / off[sel].sum())})
     return PatienceFit("exponential", mean, 1.0, (edge(bounds[0]), edge(bounds[1])), (1.0, 1.0), k, "intervals",
-                       int(ab.sum()), "Erlang A (M/M/N+M) abandonment fitted to every interval by binomial maximum "
-                       "likelihood at its arrival rate, AHT and agents staffed; profile-likelihood interval "
-                       "widened by the Pearson dispersion", dispersion=dispersion, fit_rows=tuple(rows))
+                       int(ab.sum()), "Erlang A (M/M/N+M) abandonment fitted to every interval but each day's first "
+                       "(it starts empty, not in steady state) by binomial maximum likelihood at its expected "
+                       "arrival rate, AHT and agents staffed; profile-likelihood interval widened by the Pearson "
+                       "dispersion", dispersion=dispersion, fit_rows=tuple(rows))
+
+
+def exposure_patience(abandoned: np.ndarray, answered: np.ndarray, asa: np.ndarray, ata: np.ndarray,
+                      erlang_a: PatienceFit | None) -> PatienceFit:
+    """Mean patience as total waiting time over abandonments, from ASA and the average time to abandon.
+
+    Every waiting caller abandons at rate θ under exponential patience, so the abandonments are Poisson with
+    mean θ × (the total time callers spent waiting), whatever the load did: θ̂ = abandoned / (ASA × answered +
+    ATA × abandoned) is the censored maximum-likelihood estimate (the waits of answered calls are the
+    censored exposures), and its exact 95 % interval comes from the χ² quantiles of a Poisson count.
+    Mandelbaum & Zeltyn recommend this P(abandon)/E[wait] estimate of θ for Erlang A.
+    """
+    events = float(np.sum(abandoned))
+    if events < 1:
+        raise ValueError("patience: no abandoned call in the report; it cannot be estimated")
+    exposure = float(np.nansum(asa * answered) + np.nansum(ata * abandoned))
+    mean = exposure / events
+    low_rate = float(stats.chi2.ppf(0.025, 2 * events)) / (2 * exposure)
+    high_rate = float(stats.chi2.ppf(0.975, 2 * events + 2)) / (2 * exposure)
+    rows = erlang_a.fit_rows if erlang_a is not None else ()
+    return PatienceFit("exponential", mean, 1.0, (1 / high_rate, 1 / low_rate), (1.0, 1.0), int(len(abandoned)),
+                       "intervals", int(events), "total waiting time (ASA × answered + average time to abandon × "
+                       "abandoned) over abandoned calls: the censored maximum likelihood of an exponential "
+                       "patience; exact Poisson interval", dispersion=None if erlang_a is None else
+                       erlang_a.dispersion, fit_rows=rows,
+                       alternative=None if erlang_a is None else erlang_a.to_dict())

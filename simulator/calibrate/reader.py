@@ -339,7 +339,7 @@ def read_intervals(path: str | Path | pd.DataFrame, mapping: ColumnMap, *,
     values = {name: _numbers(table, found[name], whole=name in ("offered", "answered", "abandoned",
                                                                     "answered_within"))
               for name in ("offered", "answered", "abandoned", "answered_within", "aht_seconds", "asa_seconds",
-                           "agents")}
+                           "agents", "ata_seconds") if name in found}
     for name in ("offered", "answered", "abandoned", "answered_within", "agents"):
         missing = np.flatnonzero(np.isnan(values[name]))
         if missing.size:
@@ -350,10 +350,10 @@ def read_intervals(path: str | Path | pd.DataFrame, mapping: ColumnMap, *,
             i = int(bad[0])
             raise _fail(table, i, found[part], f"is more than {whole} ({values[whole][i]:g})",
                         table.frame[found[part]].iloc[i])
-    for name in ("aht_seconds", "asa_seconds"):
-        missing = np.flatnonzero(np.isnan(values[name]) & (values["answered"] > 0))
-        if missing.size:
-            raise _fail(table, int(missing[0]), found[name], "is missing in an interval with answered calls", "")
+    for name, count in (("aht_seconds", "answered"), ("asa_seconds", "answered"), ("ata_seconds", "abandoned")):
+        missing = np.flatnonzero(np.isnan(values[name]) & (values[count] > 0)) if name in values else []
+        if len(missing):
+            raise _fail(table, int(missing[0]), found[name], f"is missing in an interval with {count} calls", "")
     order = np.argsort(start, kind="stable")
     dup = np.flatnonzero(np.diff(start[order]) == 0)
     if dup.size:

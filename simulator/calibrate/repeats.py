@@ -13,7 +13,8 @@ centre opens, at the same share of the next day's volume (the simulator's calend
 therefore comes either directly (intended at t) or from the night before (intended at the night instant
 n(t) = close + V(t)·night, V the profile's cumulative share), so the delay D is fitted by maximum likelihood
 on f(t − e) + f(n(t) − e)·night·v(t), v = V′, for each family, with the least AIC written. Time runs on the
-calendar of open days (a closed day such as a Sunday does not count), as in the simulation. The fit is
+calendar of open days (a closed day such as a Sunday does not count), as in the simulation, and the likelihood
+is conditioned on the delay being within the window (longer ones are not seen as follow-ups). The fit is
 checked against the data by mapping the fitted delays through the same calendar (two-sample KS distance).
 """
 
@@ -166,7 +167,8 @@ class _Calendar:
         return np.where((w >= self.open) & (w < self.close), intended, deferred)
 
 
-def _fit_deferred(ends: np.ndarray, arrivals: np.ndarray, calendar: _Calendar, name: str) -> DurationFit | None:
+def _fit_deferred(ends: np.ndarray, arrivals: np.ndarray, calendar: _Calendar, name: str,
+                  window: float) -> DurationFit | None:
     """Maximum likelihood of the intended delay through the calendar rule (module docstring)."""
     if len(ends) < 10:
         return None
@@ -184,7 +186,8 @@ def _fit_deferred(ends: np.ndarray, arrivals: np.ndarray, calendar: _Calendar, n
             with np.errstate(divide="ignore", invalid="ignore"):
                 like = np.where(direct > 0, dist.pdf(np.maximum(direct, 1e-9)), 0.0) + \
                     np.where(night > 0, dist.pdf(np.maximum(night, 1e-9)) * jacobian, 0.0)
-            return float(-np.sum(np.log(np.maximum(like, 1e-300))))
+            # Only gaps within the window are seen: condition on the delay being shorter than it.
+            return float(-np.sum(np.log(np.maximum(like, 1e-300))) + len(like) * dist.logcdf(window))
 
         start = np.array([math.log(float(np.median(gaps)) if gaps.size else 60.0)] if kind == "exponential"
                          else [math.log(float(np.median(gaps)) if gaps.size else 60.0),
@@ -205,8 +208,8 @@ def _fit_deferred(ends: np.ndarray, arrivals: np.ndarray, calendar: _Calendar, n
     observed = arrivals - ends
     ks = float(stats.ks_2samp(observed, implied).statistic)
     return DurationFit(name, len(ends), best.kind, best.mean, best.cv, mean_ci, cv_ci,
-                       "maximum likelihood of the intended delay through the calendar rule (an attempt meant for "
-                       "closed hours arrives at the next opening), per family, least AIC; Wald interval",
+                       "maximum likelihood of the intended delay, through the calendar rule and truncated at the "
+                       "window; least AIC; Wald interval",
                        candidates=tuple(c for c, _ in candidates),
                        quantiles=tuple((q, float(np.quantile(observed, q)), float(np.quantile(implied, q)))
                                        for q in QUANTILES),
@@ -218,5 +221,6 @@ def _fit_deferred(ends: np.ndarray, arrivals: np.ndarray, calendar: _Calendar, n
 def fit_repeats(links: Links, demand: Demand) -> RepeatsFit:
     """The delays of repeats and redials, fitted through the calendar of the calibrated hours and profile."""
     calendar = _Calendar(demand)
-    return RepeatsFit(links, _fit_deferred(*links.repeat_gaps, calendar, "repeats.repeat_delay"),
-                      _fit_deferred(*links.redial_gaps, calendar, "repeats.redial_delay"))
+    window = links.window_seconds
+    return RepeatsFit(links, _fit_deferred(*links.repeat_gaps, calendar, "repeats.repeat_delay", window),
+                      _fit_deferred(*links.redial_gaps, calendar, "repeats.redial_delay", window))

@@ -65,6 +65,7 @@ abandoned = "Abandoned"
 answered_within = "Within20"
 aht_seconds = "AHT"
 asa_seconds = "ASA"
+ata_seconds = "AvgAbandonTime"
 agents = "Staffed"
 call_type = "Skill"
 
@@ -182,8 +183,8 @@ def simulate_acd_data(scenario: Scenario, *, seed: int = 0, days: int | None = N
 
 def _interval_report(result: SimulationResult, seized: np.ndarray, agents: np.ndarray, dates: list[dt.date],
                      call_type: str) -> pd.DataFrame:
-    """Per (day, interval) of queue entry: offered, answered, abandoned, within 20 s, AHT, ASA, and the agents
-    scheduled."""
+    """Per (day, interval) of queue entry: offered, answered, abandoned, within 20 s, AHT, ASA, the average time
+    to abandon and the agents scheduled."""
     import pandas as pd
 
     log = result.log
@@ -205,6 +206,8 @@ def _interval_report(result: SimulationResult, seized: np.ndarray, agents: np.nd
     with np.errstate(invalid="ignore", divide="ignore"):
         aht = np.round(total(np.where(answered, handle, 0.0)) / handled, 1)
         asa = np.round(total(np.where(answered, wait, 0.0)) / handled, 1)
+        gave_up = total((~answered).astype(float))
+        ata = np.round(total(np.where(answered, 0.0, wait)) / gave_up, 1)
     starts = [f"{int((opening + i * length) // 3600):02d}:{int((opening + i * length) % 3600 // 60):02d}"
               for i in range(n)]
     return pd.DataFrame({
@@ -217,5 +220,6 @@ def _interval_report(result: SimulationResult, seized: np.ndarray, agents: np.nd
         "Within20": total((answered & (wait <= 20.0)).astype(float)).astype(int),
         "AHT": aht,
         "ASA": asa,
+        "AvgAbandonTime": ata,
         "Staffed": agents.ravel(),
     })

@@ -1222,10 +1222,9 @@ def _print_backtest(doc: dict[str, Any]) -> None:
     for metric in ("abandon", "SL", "ASA"):
         for source in ("observed", *predicted):
             table.add_column(f"{metric} {'Erlang A' if source == 'erlang_a' else source[:3]}", justify="right")
-    keys = {"abandon": "abandon_rate", "SL": "service_level", "ASA": "asa_seconds"}
     for row in doc["hours"]:
         cells = [row["hour"], f"{row['offered']:,.0f}"]
-        for metric, key in keys.items():
+        for key in ("abandon_rate", "service_level", "asa_seconds"):
             show = _num if key == "asa_seconds" else _pct
             cells.append(show(row[f"{key}_observed"]))
             for source in predicted:

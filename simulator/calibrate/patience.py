@@ -216,7 +216,7 @@ def exposure_patience(abandoned: np.ndarray, answered: np.ndarray, asa: np.ndarr
     low_rate = float(stats.chi2.ppf(0.025, 2 * events)) / (2 * exposure)
     high_rate = float(stats.chi2.ppf(0.975, 2 * events + 2)) / (2 * exposure)
     rows = erlang_a.fit_rows if erlang_a is not None else ()
-    return PatienceFit("exponential", mean, 1.0, (1 / high_rate, 1 / low_rate), (1.0, 1.0), int(len(abandoned)),
+    return PatienceFit("exponential", mean, 1.0, (1 / high_rate, 1 / low_rate), (1.0, 1.0), len(abandoned),
                        "intervals", int(events), "total waiting time (ASA × answered + average time to abandon × "
                        "abandoned) over abandoned calls: the censored maximum likelihood of an exponential "
                        "patience; exact Poisson interval", dispersion=None if erlang_a is None else

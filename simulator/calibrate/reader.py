@@ -336,9 +336,10 @@ def read_intervals(path: str | Path | pd.DataFrame, mapping: ColumnMap, *,
     _duplicates(table, found)
     times, first_date, weekday0, _ = _time_columns(table, found, mapping, fields_for("intervals"), "interval_start")
     start = times["interval_start"]
-    values = {name: _numbers(table, found[name], whole=name in ("offered", "answered", "abandoned",
-                                                                    "answered_within"))
-              for name in ("offered", "answered", "abandoned", "answered_within", "aht_seconds", "asa_seconds",
+    counts = ("offered", "answered", "abandoned", "answered_within")
+    values: dict[str, np.ndarray] = {
+        name: _numbers(table, found[name], whole=name in counts)
+        for name in ("offered", "answered", "abandoned", "answered_within", "aht_seconds", "asa_seconds",
                            "agents", "ata_seconds") if name in found}
     for name in ("offered", "answered", "abandoned", "answered_within", "agents"):
         missing = np.flatnonzero(np.isnan(values[name]))
@@ -351,8 +352,10 @@ def read_intervals(path: str | Path | pd.DataFrame, mapping: ColumnMap, *,
             raise _fail(table, i, found[part], f"is more than {whole} ({values[whole][i]:g})",
                         table.frame[found[part]].iloc[i])
     for name, count in (("aht_seconds", "answered"), ("asa_seconds", "answered"), ("ata_seconds", "abandoned")):
-        missing = np.flatnonzero(np.isnan(values[name]) & (values[count] > 0)) if name in values else []
-        if len(missing):
+        if name not in values:
+            continue
+        missing = np.flatnonzero(np.isnan(values[name]) & (values[count] > 0))
+        if missing.size:
             raise _fail(table, int(missing[0]), found[name], f"is missing in an interval with {count} calls", "")
     order = np.argsort(start, kind="stable")
     dup = np.flatnonzero(np.diff(start[order]) == 0)
@@ -364,10 +367,13 @@ def read_intervals(path: str | Path | pd.DataFrame, mapping: ColumnMap, *,
     within = start - day * DAY
     steps = np.diff(start[order])
     same_day = np.diff(day[order]) == 0
-    length = float(steps[same_day].min()) if same_day.any() else 1800.0
+    gaps = steps[same_day & (steps > 0)]
+    distinct, times_seen = np.unique(gaps, return_counts=True)
+    length = float(distinct[np.argmax(times_seen)]) if gaps.size else 1800.0  # the usual step between intervals
     if length not in (900.0, 1800.0, 3600.0):
-        raise ScenarioError("intervals must be 15, 30 or 60 minutes apart", source=table.source,
-                            field=found["interval_start"], value=f"{length:g} s")
+        i = int(order[int(np.flatnonzero(same_day & (steps == length))[0]) + 1])
+        raise _fail(table, i, found["interval_start"], f"intervals must be 15, 30 or 60 minutes apart; these "
+                    f"are {length / 60:g} minutes", table.frame[found["interval_start"]].iloc[i])
     off = np.flatnonzero(np.abs(within / length - np.round(within / length)) > 1e-9)
     if off.size:
         i = int(off[0])

@@ -125,8 +125,12 @@ def _simulated_cells(cal: Calibration, scenario: Scenario, replications: int, se
 
     agents = cal.observed_agents()
     days, n = agents.shape
-    if scenario.interval_count != n:
-        raise ValueError(f"the scenario has {scenario.interval_count} intervals, the data {n}")
+    if scenario.interval_count != n or scenario.open_seconds != cal.observed.open_seconds:
+        from simulator.errors import ScenarioError
+
+        raise ScenarioError(f"the scenario's hours ({scenario.demand.open}-{scenario.demand.close}, "
+                            f"{scenario.interval_count} intervals) are not the data's ({n} intervals)",
+                            field="scenario", value=scenario.name)
     if scenario.patience is None:
         agents[-1, -1] = max(agents[-1, -1], 1)  # infinitely patient callers need someone to serve them
     model = dataclasses.replace(CentreModel.from_scenario(scenario, agents[0]), days=days, agents=agents)

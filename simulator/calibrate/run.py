@@ -82,6 +82,9 @@ def run_calibration(data: Path, *, format: str, columns: Path | None = None, col
         raise ScenarioError("must be > 0", source="--repeat-window", value=window_days)
     if replications < 1:
         raise ScenarioError("must be >= 1", source="--replications", value=replications)
+    if out is not None and (out.is_dir() or out.suffix.lower() != ".toml"):
+        raise ScenarioError("must name the project file to write (.toml), e.g. out/project.toml", source="--out",
+                            value=str(out))
     master_interval, master_threshold = master_defaults(msa)
     threshold = master_threshold if threshold_seconds is None else threshold_seconds
     mapping = load_columns(columns, "calls" if kind == "calls" else "intervals", column_flags)

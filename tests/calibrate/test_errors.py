@@ -128,6 +128,8 @@ def test_bad_options_and_mapping(cli, files, small, tmp_path):
     (tmp_path / "columns.toml").write_text(ACD_COLUMNS)
     result, _ = files(cli, small.calls, "--column", "answered=Connect")
     assert_one_line_error(result, "--column: answered: unknown field; did you mean 'answer'?")
+    result = cli("calibrate", tmp_path / "calls.csv", "--format", "calls", "--out", tmp_path)
+    assert_one_line_error(result, "--out: must name the project file to write (.toml)")
     result, _ = files(cli, small.calls, "--call-type", "sales")
     assert_one_line_error(result, "--call-type: no row has this call type; the file has 'voice'")
 

@@ -1153,6 +1153,9 @@ def calibrate(
     repeat_window: Annotated[float, typer.Option(help="A customer's next call within this many days is a repeat "
                                                  "or a redial. [days]")] = 7.0,
     name: Annotated[str | None, typer.Option(help="The scenario's name (default: the data file's stem).")] = None,
+    empirical: Annotated[bool, typer.Option("--empirical", help="Write handle times, IVR time and patience as "
+                                            "empirical distributions (the data's quantiles) instead of the "
+                                            "fitted families.")] = False,
     backtest: Annotated[bool, typer.Option("--backtest", help="Simulate the calibrated scenario at the staffing "
                                            "the data shows; per hour, predicted against observed.")] = False,
     replications: Annotated[int, typer.Option(help="Back-test: simulated runs of the observed days.")] = 5,
@@ -1165,7 +1168,7 @@ def calibrate(
     result = run_calibration(data, format=format_, columns=columns, column_flags=tuple(column or ()), msa=msa,
                              out=out, interval_minutes=interval, threshold_seconds=threshold, call_type=call_type,
                              window_days=repeat_window, name=name, backtest=backtest, replications=replications,
-                             seed=seed)
+                             seed=seed, empirical=empirical)
     print_warnings(result.warnings)
     document = result.to_dict()
     calibration = result.calibration

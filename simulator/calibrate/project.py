@@ -6,6 +6,8 @@ import json
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simulator.calibrate.estimate import Estimate
 from simulator.calibrate.fits import DurationFit
 from simulator.scenario.model import seconds_to_clock
@@ -59,12 +61,45 @@ def _distribution(fit: DurationFit) -> tuple[str, str]:
     return table, text
 
 
+EMPIRICAL_POINTS = 200  # quantiles written for an empirical distribution
+
+
+def empirical_samples(values: np.ndarray) -> list[float]:
+    """200 equally likely durations [s]: the means of 200 equal slices of the sorted data, so that the
+    distribution keeps the data's mean (quantile points would cut the tail and lower it)."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    n = len(ordered)
+    total = np.concatenate(([0.0], np.cumsum(ordered)))
+    # ∫_0^p Q(u) du of the empirical quantile function Q, at the slice edges p = k/200 (exact for a step Q).
+    edge = np.arange(EMPIRICAL_POINTS + 1) / EMPIRICAL_POINTS * n
+    whole = np.minimum(np.floor(edge).astype(int), n)
+    area = total[whole] + (edge - whole) * ordered[np.minimum(whole, n - 1)]
+    return [round(float(v), 2) for v in np.diff(area) * EMPIRICAL_POINTS / n]
+
+
+def km_samples(times: np.ndarray, survival: np.ndarray) -> list[float] | None:
+    """Quantiles of the Kaplan–Meier distribution at (k + 0.5)/200, or None if the curve stops above the
+    highest of them (the longest waits were answered: the patience beyond them is not in the data)."""
+    q = (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS
+    if survival[-1] > 1 - q[-1]:
+        return None
+    index = np.searchsorted(-survival, -(1 - q), side="left")  # first time with S <= 1 - q
+    return [round(float(times[i]), 1) for i in index]
+
+
+def _samples_table(header: str, samples: list[float], comment: str) -> list[str]:
+    rows = [f"[{header}]", f"# {comment}", 'kind = "empirical"', "samples = ["]
+    for k in range(0, len(samples), 10):
+        rows.append("    " + ", ".join(f"{s:g}" for s in samples[k:k + 10]) + ",")
+    return [*rows, "]", ""]
+
+
 def _line(key: str, value: str, comment: str, width: int = 44) -> str:
     left = f"{key} = {value}"
     return f"{left:<{width}} # {comment}" if len(left) < width else f"{left}  # {comment}"
 
 
-def render(cal: Calibration, msa: str | None, data_label: str) -> str:
+def render(cal: Calibration, msa: str | None, data_label: str, empirical: bool = False) -> str:
     """The project file's text (see :meth:`Calibration.project_text`)."""
     d = cal.demand
     kinds = {"calls": "call-by-call log", "intervals": "ACD interval report"}
@@ -111,6 +146,7 @@ def render(cal: Calibration, msa: str | None, data_label: str) -> str:
     lines += ["]", ""]
 
     lines.append("[handling]")
+    tables: list[str] = []
     for name in ("talk", "hold", "acw", "ring"):
         fit = cal.handling.get(name)
         if fit is None:
@@ -122,10 +158,25 @@ def render(cal: Calibration, msa: str | None, data_label: str) -> str:
         if cal.kind == "intervals":
             comment = f"AHT {_evidence(Estimate(fit.mean, fit.mean_ci, fit.n, 'answered calls', 's', ''))}; " \
                       "the shape is not in an interval report: exponential, as Erlang A assumes"
+        elif empirical and fit.kind != "deterministic" and name in cal.samples:
+            tables += _samples_table(f"handling.{name}", empirical_samples(cal.samples[name]),
+                                     f"empirical: the means of 200 equal slices of the data; the fit was {comment}")
+            continue
         lines.append(_line(name, table, comment))
-    lines.append("")
+    lines += ["", *tables]
 
-    if cal.patience is not None:
+    km = None
+    if empirical and cal.patience is not None and cal.patience.km_times is not None:
+        assert cal.patience.km_survival is not None
+        km = km_samples(cal.patience.km_times, cal.patience.km_survival)
+        if km is None:
+            lines.append(f"# patience: the Kaplan-Meier curve stops at {cal.patience.km_survival[-1]:.3f} after the "
+                         "longest wait (longer waits were answered): no empirical distribution, the fit is written")
+    if cal.patience is not None and km is not None:
+        p = cal.patience
+        lines += _samples_table("patience", km, f"empirical: quantiles of the Kaplan-Meier curve ({p.events:,} "
+                                f"abandoned of {p.n:,} queue calls); the fit was {p.kind}, mean {_g(p.mean)} s")
+    elif cal.patience is not None:
         p = cal.patience
         lines.append("[patience]")
         lines.append(f"# {p.method}; {p.events:,} abandoned of {p.n:,} {p.n_of}")
@@ -139,9 +190,14 @@ def render(cal: Calibration, msa: str | None, data_label: str) -> str:
         lines += [f"# [patience]: {cal.patience_note}", ""]
 
     lines.append("[ivr]")
+    ivr_table: list[str] = []
     if cal.ivr_navigation is not None:
         table, comment = _distribution(cal.ivr_navigation)
-        lines.append(_line("navigation", table, comment))
+        if empirical and "ivr" in cal.samples and cal.ivr_navigation.kind != "deterministic":
+            ivr_table = _samples_table("ivr.navigation", empirical_samples(cal.samples["ivr"]),
+                                       f"empirical: the means of 200 equal slices of the data; the fit was {comment}")
+        else:
+            lines.append(_line("navigation", table, comment))
     if cal.ivr_containment is not None and cal.ivr_abandon is not None:
         lines.append(_line("containment", _toml_number(cal.ivr_containment.value, 5),
                            "ended in self-service: " + _evidence(cal.ivr_containment)))
@@ -150,7 +206,7 @@ def render(cal: Calibration, msa: str | None, data_label: str) -> str:
     else:
         lines.append(_line("containment", "0.0", "an interval report shows the queue only"))
         lines.append(_line("abandon", "0.0", "an interval report shows the queue only"))
-    lines.append("")
+    lines += ["", *ivr_table]
 
     lines.append("[repeats]")
     r = cal.repeats

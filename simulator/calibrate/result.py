@@ -102,24 +102,27 @@ class Calibration:
         return out
 
     # -- outputs ----------------------------------------------------------------------------------------
-    def project_text(self, msa: str | None = None, *, data_label: str | None = None) -> str:
+    def project_text(self, msa: str | None = None, *, data_label: str | None = None,
+                     empirical: bool = False) -> str:
         """The project file (TOML) with every fitted value and, beside it, its estimate, CI and sample size.
 
         ``msa`` is the master agreement's path as the project file should name it (relative to where the
-        project file will be written).
+        project file will be written). ``empirical`` writes the handle times, the IVR navigation and the
+        patience as empirical distributions (the means of 200 equal slices of the data; for patience, 200
+        quantiles of the Kaplan–Meier curve where it falls far enough) instead of the fitted families.
         """
         from simulator.calibrate.project import render
 
-        return render(self, msa, data_label or self.data["file"])
+        return render(self, msa, data_label or self.data["file"], empirical)
 
-    def scenario(self, msa: str | os.PathLike[str] | None = None) -> Scenario:
+    def scenario(self, msa: str | os.PathLike[str] | None = None, *, empirical: bool = False) -> Scenario:
         """The calibrated scenario, validated by the loader (under ``msa``, a master agreement's path)."""
         from simulator.scenario import load_scenario
 
         with tempfile.TemporaryDirectory(prefix="callsim-calibrate-") as folder:
             path = Path(folder) / f"{self.name}.toml"
             master = None if msa is None else str(Path(msa).resolve())
-            path.write_text(self.project_text(master), encoding="utf-8")
+            path.write_text(self.project_text(master, empirical=empirical), encoding="utf-8")
             return load_scenario(path)
 
     def to_dict(self) -> dict[str, Any]:

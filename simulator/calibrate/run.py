@@ -57,7 +57,7 @@ def run_calibration(data: Path, *, format: str, columns: Path | None = None, col
                     msa: Path | None = None, out: Path | None = None, interval_minutes: int | None = None,
                     threshold_seconds: float | None = None, call_type: str | None = None,
                     window_days: float = 7.0, name: str | None = None, backtest: bool = False,
-                    replications: int = 5, seed: int = 0) -> CalibrationRun:
+                    replications: int = 5, seed: int = 0, empirical: bool = False) -> CalibrationRun:
     """Calibrate ``data`` as ``callsim calibrate`` does; the project file names ``msa`` relative to ``out``.
 
     Raises ScenarioError for bad options (``source`` the option) or bad data (the file, row and column).
@@ -101,11 +101,14 @@ def run_calibration(data: Path, *, format: str, columns: Path | None = None, col
         warnings.append(f"the data's {written_interval}-minute intervals differ from the master agreement's "
                         f"{master_interval}: the project file sets definitions.interval_minutes, a renegotiation "
                         "where the master locks its definitions")
-    scenario = calibration.scenario(msa)
+    if empirical and kind == "intervals":
+        raise ScenarioError("an interval report has no per-call durations; --empirical goes with --format calls",
+                            source="--empirical", value=None, has_value=False)
+    scenario = calibration.scenario(msa, empirical=empirical)
     relative = None
     if msa is not None:
         folder = (out.parent if out is not None else Path.cwd()).resolve()
         relative = Path(os.path.relpath(msa.resolve(), folder)).as_posix()
-    text = calibration.project_text(relative)
+    text = calibration.project_text(relative, empirical=empirical)
     result = run_backtest(calibration, scenario=scenario, replications=replications, seed=seed) if backtest else None
     return CalibrationRun(calibration, scenario, text, result, tuple(warnings))

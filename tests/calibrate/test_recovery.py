@@ -136,3 +136,31 @@ def test_root_links_every_attempt_to_its_first(made: Made) -> None:
     first_arrival = np.empty(first.sum())
     first_arrival[log.root[first]] = log.offered_at[first]
     assert np.all(log.offered_at[later] > first_arrival[log.root[later]])
+
+
+def test_empirical_distributions_on_request(made: Made) -> None:
+    c = made.calibration
+    text = c.project_text(empirical=True)
+    assert "[handling.talk]" in text and "[handling.hold]" in text and "[ivr.navigation]" in text
+    scenario = c.scenario(empirical=True)
+    talk = scenario.handling.talk
+    assert talk.kind == "empirical" and len(talk.samples) == 200
+    # The means of 200 equal slices of the data keep its mean (to the rounding of 0.01 s).
+    assert talk.mean_seconds == pytest.approx(c.handling["talk"].mean, abs=0.01)
+    assert scenario.handling.ring is not None and scenario.handling.ring.kind == "deterministic"
+    # The longest waits were answered: the Kaplan-Meier curve stops above 0.0025, so patience stays fitted.
+    assert scenario.patience is not None and scenario.patience.kind == "lognormal"
+    assert "no empirical distribution" in text
+
+
+def test_the_interval_report_of_the_same_month(made: Made) -> None:
+    from simulator.calibrate import AcdData, calibrate_intervals
+
+    cal = calibrate_intervals(made.data.intervals, AcdData.interval_columns())
+    log = made.data.result.log
+    handle = made.scenario.handling.handle_seconds
+    talk = cal.handling["talk"]
+    within(talk.mean, talk.mean_ci, handle)  # the AHT: talk + hold + ACW of the truth
+    assert np.array_equal(cal.observed_agents(), made.data.agents)
+    queued = np.isfinite(log.queued_at)
+    assert cal.demand.calls_per_day.value == pytest.approx(queued.sum() / len(cal.demand.daily))

@@ -1126,6 +1126,124 @@ def sensitivity(
                                title=f"sensitivity (baseline price {base['price']['total']:,.0f} {currency})"))
 
 
+# -- calibrate ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def calibrate(
+    data: Annotated[Path, typer.Argument(help="The client's data: a CSV or Parquet file.", show_default=False,
+                                         metavar="DATA")],
+    format_: Annotated[str, typer.Option("--format", help="calls (a call-by-call log) or intervals (an ACD "
+                                         "interval report).", show_default=False)],
+    columns: Annotated[Path | None, typer.Option(help="TOML file mapping the file's columns and outcome values "
+                                                 "to callsim's fields.")] = None,
+    column: Annotated[list[str] | None, typer.Option(
+        "--column", help="Map one field: --column answer=ConnectTime (repeatable; wins over --columns).",
+        metavar="NAME=HEADER", show_default=False)] = None,
+    msa: Annotated[Path | None, typer.Option(help="Master agreement the project file names (its interval and "
+                                             "threshold are the defaults).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the project file here, and calibration.json and the "
+                                             "figures beside it.")] = None,
+    interval: Annotated[int | None, typer.Option(help="Profile interval for a call log: 15, 30 or 60 minutes "
+                                                 "(default: the master's, else 30).")] = None,
+    threshold: Annotated[float | None, typer.Option(help="SL threshold T of the back-test and of an interval "
+                                                    "report's answered-within column (default: the master's, "
+                                                    "else 20). [s]")] = None,
+    call_type: Annotated[str | None, typer.Option(help="Keep only the rows of this call type.")] = None,
+    repeat_window: Annotated[float, typer.Option(help="A customer's next call within this many days is a repeat "
+                                                 "or a redial. [days]")] = 7.0,
+    name: Annotated[str | None, typer.Option(help="The scenario's name (default: the data file's stem).")] = None,
+    empirical: Annotated[bool, typer.Option("--empirical", help="Write handle times, IVR time and patience as "
+                                            "empirical distributions (the data's quantiles) instead of the "
+                                            "fitted families.")] = False,
+    backtest: Annotated[bool, typer.Option("--backtest", help="Simulate the calibrated scenario at the staffing "
+                                           "the data shows; per hour, predicted against observed.")] = False,
+    replications: Annotated[int, typer.Option(help="Back-test: simulated runs of the observed days.")] = 5,
+    seed: Annotated[int, typer.Option(help="Back-test: root seed.")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit a project file to a call-by-call log or an ACD interval report, every value with its evidence."""
+    from simulator.calibrate.run import run_calibration
+
+    result = run_calibration(data, format=format_, columns=columns, column_flags=tuple(column or ()), msa=msa,
+                             out=out, interval_minutes=interval, threshold_seconds=threshold, call_type=call_type,
+                             window_days=repeat_window, name=name, backtest=backtest, replications=replications,
+                             seed=seed, empirical=empirical)
+    print_warnings(result.warnings)
+    document = result.to_dict()
+    calibration = result.calibration
+    if out is not None:
+        from simulator.jsonutil import dumps
+
+        def figure(make: Callable[[], Any]) -> Callable[[Path], None]:
+            return lambda path: make().savefig(path, dpi=150, metadata={"Software": None})
+
+        write_outputs(out.parent, {
+            out.name: lambda p: p.write_text(result.project_text, encoding="utf-8"),
+            "calibration.json": lambda p: p.write_text(dumps(document) + "\n"),
+            "profile.png": figure(calibration.profile_figure),
+            "handle_time.png": figure(calibration.handle_time_figure),
+            "patience.png": figure(calibration.patience_figure),
+        })
+    if json_out:
+        emit_json(document)
+        return
+    _print_calibration(calibration, document, out)
+    if result.backtest is not None:
+        _print_backtest(document["backtest"])
+
+
+def _print_calibration(calibration: Any, document: dict[str, Any], out: Path | None) -> None:
+    info = document["calibrate"]["data"]
+    table = Table(title=f"{info['file']}: {info['rows']:,} rows, {info['days']} days ({info['first_date']} to "
+                  f"{info['last_date']}), calibrated as {calibration.name!r}", title_justify="left")
+    for column_name in ("field", "value", "95% CI", "n", "method"):
+        table.add_column(column_name, justify="right" if column_name in ("value", "95% CI", "n") else "left",
+                         overflow="fold")
+    for path, value in document["values"].items():
+        ci = "—" if value["ci_low"] is None else \
+            f"{_fmt(value['ci_low'])} – {'∞' if value['ci_high'] is None else _fmt(value['ci_high'])}"
+        table.add_row(path, _fmt(value["value"]), ci, f"{value['n']:,} {value['n_of']}",
+                      value["method"].split(";")[0])
+    stdout.print(table)
+    demand = document["demand"]
+    stdout.print(f"hours {demand['open']}-{demand['close']} in {demand['interval_minutes']}-minute intervals; "
+                 f"staffing {document['staffing']['method']}, peak {_fmt(document['staffing']['peak_agents'])}")
+    for warning in document["warnings"]:
+        stdout.print(f"note: {warning}")
+    if out is not None:
+        stdout.print(f"wrote {out}, and calibration.json, profile.png, handle_time.png, patience.png beside it")
+
+
+def _print_backtest(doc: dict[str, Any]) -> None:
+    predicted = [s for s in ("simulated", "erlang_a") if f"abandon_rate_{s}" in doc["hours"][0]]
+    table = Table(title=f"back-test: {doc['replications']} simulated runs at the observed staffing "
+                  f"({doc['staffing'].split(':')[0]}); SL within {doc['threshold_seconds']:g} s (abandons_fail); "
+                  "(Δ) = predicted − observed", title_justify="left")
+    table.add_column("hour")
+    table.add_column("calls", justify="right")
+    for metric in ("abandon", "SL", "ASA"):
+        for source in ("observed", *predicted):
+            table.add_column(f"{metric} {'Erlang A' if source == 'erlang_a' else source[:3]}", justify="right")
+    for row in doc["hours"]:
+        cells = [row["hour"], f"{row['offered']:,.0f}"]
+        for key in ("abandon_rate", "service_level", "asa_seconds"):
+            show = _num if key == "asa_seconds" else _pct
+            cells.append(show(row[f"{key}_observed"]))
+            for source in predicted:
+                error = row[f"{key}_error_{source}"]
+                delta = "" if error is None else (f" ({error:+.1f})" if key == "asa_seconds" else
+                                                  f" ({100 * error:+.1f})")
+                cells.append(show(row[f"{key}_{source}"]) + delta)
+        table.add_row(*cells)
+    stdout.print(table)
+    mae = doc["mean_absolute_error"]
+    stdout.print("mean absolute error over the hours: " + "; ".join(
+        f"{'Erlang A' if source == 'erlang_a' else source}: abandon {100 * (v['abandon_rate'] or 0):.1f} pts, "
+        f"SL {100 * (v['service_level'] or 0):.1f} pts, ASA {v['asa_seconds'] or 0:.1f} s"
+        for source, v in mae.items()))
+
+
 # -- the error boundary -------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("01-what-if.ipynb", "02-simulation-vs-erlang.ipynb", "03-negotiation.ipynb")
+NAMES = ("01-what-if.ipynb", "02-simulation-vs-erlang.ipynb", "03-negotiation.ipynb", "04-from-data-to-price.ipynb")
 
 # Small run sizes for the fast suite: the story runs end to end, the numbers are not the point.
 FAST = {
@@ -29,6 +29,7 @@ FAST = {
     "02-simulation-vs-erlang.ipynb": "replications = 3\nhours = 40\nseed = 0",
     "03-negotiation.ipynb": "months = 6\nreplications = 1\nseed = 0\nfrontier_targets = [0.85, 0.95]\n"
                             "sensitivity_steps = [-0.10, 0.10]",
+    "04-from-data-to-price.ipynb": "days = 6\nmonths = 6\nreplications = 1\nbacktest_replications = 1\nseed = 0",
 }
 
 ALLOWED_IMPORTS = ("simulator", "pathlib", "pandas", "matplotlib")

@@ -44,9 +44,10 @@ class CallLog:
     interval_answered: np.ndarray  # int32
     day: np.ndarray  # int32, day of the trunk arrival
     attempt: np.ndarray  # int16
+    root: np.ndarray | None = None  # int64, the first attempt's index among first attempts (the caller's id)
 
     def __post_init__(self) -> None:
-        lengths = {f.name: len(getattr(self, f.name)) for f in fields(self)}
+        lengths = {f.name: len(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None}
         if len(set(lengths.values())) > 1:
             raise ValueError(f"call log columns differ in length: {lengths}")
 
@@ -67,7 +68,7 @@ class CallLog:
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
         data["outcome"] = pd.Categorical.from_codes(self.outcome, categories=list(OUTCOMES))
         return pd.DataFrame(data)
 

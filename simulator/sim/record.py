@@ -85,6 +85,7 @@ def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool:
     else:
         offered = draws.offered_at
         seized = raw.root_seized
+        root = np.arange(n)
         attempt = np.ones(n, dtype=np.int16)
         code = np.zeros(n, np.int8) if draws.ivr_code is None else draws.ivr_code
     ivr = _column(draws.ivr_seconds, pool, "ivr_seconds", n, 0.0)
@@ -124,7 +125,7 @@ def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool:
                    abandoned_at=abandoned_at, ring_seconds=durations["ring"], talk_seconds=durations["talk"],
                    hold_seconds=durations["hold"], acw_seconds=durations["acw"], outcome=outcome,
                    interval_offered=interval_offered, interval_answered=interval_answered, day=day,
-                   attempt=attempt)
+                   attempt=attempt, root=root)
     if children and ordered:
         order = _log_order(offered, root, attempt)
         columns = {name: values if _constant(values) else values[order] for name, values in columns.items()}

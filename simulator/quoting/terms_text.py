@@ -23,9 +23,9 @@ def _pct(value: float) -> str:
     return f"{100 * value:g} %"
 
 
-def sla_short(scenario: Scenario) -> str:
-    """'80/20, abandon ≤ 5 %' (or '—' without a service-level target)."""
-    sla = scenario.sla
+def sla_short(holder: Any) -> str:
+    """'80/20, abandon ≤ 5 %' for a scenario or a tier (anything with an ``sla``); '—' without an SL target."""
+    sla = holder.sla
     text = f"{100 * sla.service_level:g}/{sla.threshold_seconds:g}" if sla.service_level is not None else "—"
     if sla.max_abandon_rate is not None:
         text += f", abandon ≤ {_pct(sla.max_abandon_rate)}"

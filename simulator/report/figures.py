@@ -285,7 +285,8 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
              currency: str | None, fte: npt.ArrayLike | None = None, alternative: Mapping[str, Any] | None = None,
              marginal_costs: bool | npt.ArrayLike = False, target_format: TargetFormat | None = None,
              price_label: str = "Monthly price", curve_label: str = "Price",
-             title: str = "Price–service frontier", subtitle: str | None = None) -> Figure:
+             title: str = "Price–service frontier", subtitle: str | None = None,
+             contract_target: float | None = None, price_from_zero: bool = True) -> Figure:
     """Price against the service target, with the probability of missing it on a second axis.
 
     Parameters
@@ -315,6 +316,11 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
         Left-axis label (the currency is added) and the legend entry of the main curve.
     title, subtitle : str
         Figure title and an optional grey line under it.
+    contract_target : float, optional
+        The target the contract states today, marked with a vertical line (same unit as ``targets``).
+    price_from_zero : bool
+        Start the price axis at zero (the default, so that a 7 % rise looks like 7 %); False zooms in and the
+        axis label says that it does not start at zero.
 
     Returns
     -------
@@ -355,12 +361,19 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
 
     unit = {"percent": "%", "seconds": "s", "number": ""}[fmt]
     ax.set_xlabel(target_label + _unit_suffix(unit), fontsize=LABEL_SIZE)
-    ax.set_ylabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
+    zoom = "" if price_from_zero else " (axis does not start at zero)"
+    ax.set_ylabel(f"{price_label}{zoom}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
     _money_axis(ax, "y", currency)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _format_target(v, fmt)))
     if len(t) <= 12:
         ax.set_xticks(t[order])
     ax.margins(x=0.06, y=0.12)
+    if price_from_zero:
+        ax.set_ylim(bottom=0, top=float(np.nanmax(price)) * 1.15 if np.any(np.isfinite(price)) else None)
+    if contract_target is not None:
+        target_line = ax.axvline(float(contract_target), color=GREY, linestyle=":", linewidth=1.6, zorder=1,
+                                 label=f"Contract target today: {_format_target(float(contract_target), fmt)}")
+        handles.append(target_line)
 
     if fte_a is not None:
         for ti, pi, fi in zip(t[order], price[order], fte_a[order], strict=True):
@@ -375,7 +388,7 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
                 continue
             mid_t = 0.5 * (t[order][i] + t[order][i + 1])
             mid_p = 0.5 * (price[order][i] + price[order][i + 1])
-            ax.annotate(f"{format_money(value, currency, compact=True, signed=True)}/{per}", (mid_t, mid_p),
+            ax.annotate(f"{format_money(value, currency, compact=True, signed=True)} a month per {per}", (mid_t, mid_p),
                         xytext=(8, -10), textcoords="offset points", fontsize=NOTE_SIZE, color=GREY,
                         ha="left", va="top", zorder=5,
                         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
@@ -605,7 +618,8 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
     ax.set_yticks(y, [r[0] for r in parsed], fontsize=LABEL_SIZE)
     ax.set_ylabel(input_label, fontsize=LABEL_SIZE)
     _money_axis(ax, "x", currency)
-    ax.set_xlabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
+    ax.set_xlabel(f"{price_label} around the base price, axis not from zero{_unit_suffix(currency)}",
+                  fontsize=LABEL_SIZE)
     span = float(np.nanmax(np.abs(np.concatenate([lows, highs]) - base))) if len(parsed) else 0.0
     span = span if span > 0 else max(abs(base) * 0.01, 1.0)
     ax.set_xlim(base - span * 1.45, base + span * 1.45)  # room for the end labels
@@ -632,7 +646,7 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
 def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.ArrayLike | None,
                      fte: npt.ArrayLike | None, *, currency: str | None, title: str = "The tier menu",
                      subtitle: str | None = None, price_label: str = "Monthly price",
-                     expected_credits: npt.ArrayLike | None = None) -> Figure:
+                     expected_credits: npt.ArrayLike | None = None, category_label: str = "Tier") -> Figure:
     """The tiers side by side: price, agent FTEs and P(miss), one bar per tier in each panel.
 
     Parameters
@@ -651,6 +665,8 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
         Expected credits per month per tier, stacked in a lighter shade on the price bar. [currency/month]
     title, subtitle, price_label : str
         Texts.
+    category_label : str
+        Label of the axis of bars (``"Tier"``, ``"Proposal"``).
 
     Returns
     -------
@@ -684,7 +700,7 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
         _style(ax)
         bars = ax.bar(x, values, width=0.65, color=colour, alpha=0.9, zorder=2)
         ax.set_xticks(x, labels, fontsize=LABEL_SIZE)
-        ax.set_xlabel("Tier", fontsize=LABEL_SIZE)
+        ax.set_xlabel(category_label, fontsize=LABEL_SIZE)
         if kind == "price":
             ax.set_title(price_label, fontsize=LABEL_SIZE + 1, fontweight="bold")
             ax.set_ylabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)

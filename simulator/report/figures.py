@@ -646,7 +646,8 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
 def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.ArrayLike | None,
                      fte: npt.ArrayLike | None, *, currency: str | None, title: str = "The tier menu",
                      subtitle: str | None = None, price_label: str = "Monthly price",
-                     expected_credits: npt.ArrayLike | None = None, category_label: str = "Tier") -> Figure:
+                     expected_credits: npt.ArrayLike | None = None, category_label: str = "Tier",
+                     p_miss_limit: float | None = None) -> Figure:
     """The tiers side by side: price, agent FTEs and P(miss), one bar per tier in each panel.
 
     Parameters
@@ -667,6 +668,8 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
         Texts.
     category_label : str
         Label of the axis of bars (``"Tier"``, ``"Proposal"``).
+    p_miss_limit : float, optional
+        The P(miss) the contract's staffing criterion allows (fraction), drawn as a line on the P(miss) panel.
 
     Returns
     -------
@@ -724,6 +727,12 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
             ax.set_ylabel("P(miss) [% of months]", fontsize=LABEL_SIZE)
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
             texts = [format_percent(v, decimals=0 if v >= 0.1 else 1) for v in values]
+            if p_miss_limit is not None:
+                ax.axhline(p_miss_limit, color=GREY, linestyle=":", linewidth=1.6, zorder=3)
+                ax.annotate(f"limit {format_percent(p_miss_limit, decimals=0)}", (1.0, p_miss_limit),
+                            xycoords=("axes fraction", "data"), xytext=(-2, 3), textcoords="offset points",
+                            ha="right", va="bottom", fontsize=NOTE_SIZE, color=GREY)
+                values = np.append(values, p_miss_limit)  # head-room for the line's label
         top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 0.0
         ax.set_ylim(0, (top if top > 0 else 1.0) * 1.18)  # head-room for the value labels
         ax.bar_label(bars, labels=texts, padding=3, fontsize=NOTE_SIZE + 1)

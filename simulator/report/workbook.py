@@ -191,7 +191,9 @@ def _fill_about(sheet: Any, title: str | None, notes: str | Sequence[str] | Mapp
         notes = [notes]
     if isinstance(notes, Mapping):
         for key, value in notes.items():
-            sheet.cell(row=row, column=1, value=_cell_value(humanize(str(key)))).font = Font(bold=True)
+            # A field name (snake_case) is humanized; a label already in words is kept as written.
+            label = str(key) if " " in str(key) else humanize(str(key))
+            sheet.cell(row=row, column=1, value=_cell_value(label)).font = Font(bold=True)
             cell = sheet.cell(row=row, column=2)
             if is_number(value):  # a number stays a number, formatted by its kind
                 cell.value = _cell_value(value)

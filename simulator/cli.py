@@ -795,11 +795,27 @@ def _print_quote(result: Any, out: Path | None) -> None:
     stdout.print("simulated SL at the quoted staffing under each definition: " + ", ".join(
         f"{name}{' (contract)' if name == loaded.definitions.sl_definition else ''} {_pct(value)}"
         for name, value in doc["service_level_by_definition"].items()))
+    terms = doc["commercial_terms"]
+    if terms["p_miss_before_exclusions"] is not None:
+        stdout.print(f"forecast-miss exclusion: no credit in a month more than {_pct(terms['forecast_tolerance'])} "
+                     f"over the forecast ({_pct(terms['p_excluded'])} of months); P(miss) "
+                     f"{_pct(terms['p_miss_before_exclusions'])} without it")
+    if terms["grace_months"]:
+        stdout.print(f"no credits in the first {terms['grace_months']} month(s) of the term (ramp-up)")
+    if terms["volume"] is not None:
+        v = terms["volume"]
+        stdout.print(f"volume terms (per {v['unit']}, ±{_pct(v['deadband'])} deadband"
+                     + (f", take-or-pay {_pct(v['min_commitment'])}" if v["min_commitment"] else "")
+                     + f"): expected ARC {_money(v['expected_arc'], currency)}, RRC {_money(v['expected_rrc'], currency)}"
+                     f", take-or-pay top-up {_money(v['expected_top_up'], currency)} a month; expected invoice "
+                     f"{_money(v['expected_invoice'], currency)} (90% of months {_money(v['invoice_p05'], currency)}"
+                     f" – {_money(v['invoice_p95'], currency)})")
     if doc["term"] is not None:
         term = doc["term"]
         stdout.print(f"term: {term['term_months']} months, total {_money(term['total'], currency)} (escalator "
                      f"{term['annual_escalator']:g}/year, ramp-up {_money(term['ramp_up_price'], currency)} over "
-                     f"{term['ramp_up_months']} month(s))")
+                     f"{term['ramp_up_months']} month(s)); expected net {_money(term['expected_net'], currency)} "
+                     f"after credits and volume charges")
     if out is not None:
         stdout.print(f"wrote {out}: quote.json, quote.xlsx, staffing/cost/price/comparison .csv, "
                      "staffing_figure and monthly_sl_figure (.png, .svg), summary.pdf and summary.md")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
-from simulator.quoting.summary import term_of
+from simulator.quoting.summary import term_of, unit_words
 from simulator.quoting.terms_text import assumptions, credit_terms, sla_as_signed, sla_short, volume_terms
 
 __all__ = ["DEFINITIONS", "about", "comparison_sheets", "frontier_sheets", "quote_sheets", "sensitivity_sheets"]
@@ -70,7 +70,7 @@ def _summary(q: Any) -> list[dict[str, Any]]:
     term = term_of(q)
     rows: list[tuple[str, Any, str]] = [
         ("SLA", sla_short(q.scenario), "text"),
-        (f"Price per {unit.replace('_', ' ')} (billing unit)", q.units.rate(unit), f"{cur} per {unit.replace('_', ' ')}"),
+        (f"Price per {unit_words(unit)} (billing unit)", q.units.rate(unit), f"{cur} per {unit_words(unit)}"),
         ("Price per month", q.total, f"{cur}/month"),
         (f"Term total ({term.term_months} months, ramp-up and escalator included)", term.total, cur),
         ("Expected net over the term (less credits, plus ARC − RRC)", float(term.expected_net.sum()), cur),
@@ -118,7 +118,7 @@ def quote_sheets(q: Any) -> tuple[Sheets, Formats]:
                  "ASA [s]": r["asa_seconds"], "Occupancy [%]": r["occupancy"]} for r in q.interval_rows()]
     cost = [{"Line": line.replace("_", " "), f"Per month {money}": amount, "Share of the price [%]": amount / q.total}
             for line, amount in q.cost_lines.items()]
-    price = [{"Billing unit": unit.replace("_", " "), "Quantity per month": quantity,
+    price = [{"Billing unit": unit_words(unit), "Quantity per month": quantity,
               f"Price per unit {money}": q.units.rates[unit], "Billed in this unit": unit == q.billing_unit}
              for unit, quantity in q.units.quantities.items()]
     methods = [{"Method": p.method, "Peak agents": p.chain.peak_agents if p.chain else None,

@@ -15,7 +15,7 @@ from simulator.quoting.terms_text import assumptions, credit_terms, sla_as_signe
 from simulator.report.formatting import format_money, format_percent
 from simulator.report.onepage import OnePage, Section
 
-__all__ = ["DEFAULT_TERM_MONTHS", "quote_summary", "term_of"]
+__all__ = ["DEFAULT_TERM_MONTHS", "quote_summary", "term_of", "unit_words"]
 
 DEFAULT_TERM_MONTHS = 12  # [months] the term a summary shows when none was asked for
 
@@ -32,7 +32,7 @@ def term_of(quote: Any, term_months: int | None = None) -> TermSchedule:
                          expected_adjustment=0.0 if quote.volume is None else quote.volume.expected_adjustment)
 
 
-def _unit_words(unit: str) -> str:
+def unit_words(unit: str) -> str:
     return {"fte_month": "FTE-month", "productive_hour": "productive hour", "paid_hour": "paid hour",
             "handled_minute": "handled minute", "call": "answered call"}.get(unit, unit.replace("_", " "))
 
@@ -53,7 +53,7 @@ def _rows(per_column: list[list[tuple[str, str]]]) -> tuple[tuple[str, tuple[str
 def _price_rows(q: Any, term: TermSchedule) -> list[tuple[str, str]]:
     cur = q.currency
     unit = q.billing_unit
-    rows = [(f"Price per {_unit_words(unit)} (billing unit)", format_money(q.units.rate(unit), cur)),
+    rows = [(f"Price per {unit_words(unit)} (billing unit)", format_money(q.units.rate(unit), cur)),
             ("Price per month", format_money(q.total, cur, decimals=0)),
             (f"Term total ({term.term_months} months)",
              f"{format_money(term.total, cur, decimals=0)} (escalator {format_percent(term.annual_escalator)}/year, "

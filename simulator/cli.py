@@ -806,8 +806,9 @@ def _print_quote(result: Any, out: Path | None) -> None:
         v = terms["volume"]
         stdout.print(f"volume terms (per {v['unit']}, ±{_pct(v['deadband'])} deadband"
                      + (f", take-or-pay {_pct(v['min_commitment'])}" if v["min_commitment"] else "")
-                     + f"): expected ARC {_money(v['expected_arc'], currency)}, RRC {_money(v['expected_rrc'], currency)}"
-                     f", take-or-pay top-up {_money(v['expected_top_up'], currency)} a month; expected invoice "
+                     + f"): expected ARC {_money(v['expected_arc'], currency)}, RRC "
+                     f"{_money(v['expected_rrc'], currency)}, take-or-pay top-up "
+                     f"{_money(v['expected_top_up'], currency)} a month; expected invoice "
                      f"{_money(v['expected_invoice'], currency)} (90% of months {_money(v['invoice_p05'], currency)}"
                      f" – {_money(v['invoice_p95'], currency)})")
     if doc["term"] is not None:

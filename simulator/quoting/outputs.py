@@ -158,8 +158,8 @@ def sensitivity_files(result: Any, *, command: str) -> Writers:
     base = result.baseline
     doc = result.to_dict()
     return {"sensitivity.json": _json(doc), "sensitivity.csv": _csv(pd.DataFrame(doc["rows"]), index=False),
-            "sensitivity.xlsx": _workbook(sensitivity_sheets(result), title=f"callsim sensitivity: {base.scenario.name}",
-                                          currency=base.currency,
+            "sensitivity.xlsx": _workbook(sensitivity_sheets(result),
+                                          title=f"callsim sensitivity: {base.scenario.name}", currency=base.currency,
                                           notes=about({base.scenario.name: base}, command=command,
                                                       document="Sensitivity of the price to one input at a time")),
             "tornado_figure": _figure(result.figure)}

@@ -112,8 +112,9 @@ def quote_sheets(q: Any) -> tuple[Sheets, Formats]:
     """The quote workbook's sheets and formats."""
     cur = q.currency
     money = f"[{cur}]"
-    staffing = [{"Start": r["start"], "Calls a day (simulated)": r["simulated_calls"], "SIPP agents": r["start_agents"],
-                 "Agents for the SLA alone": r["agents_for_sla"], "Agents quoted": r["agents"], "What binds": r["binding"],
+    staffing = [{"Start": r["start"], "Calls a day (simulated)": r["simulated_calls"],
+                 "SIPP agents": r["start_agents"], "Agents for the SLA alone": r["agents_for_sla"],
+                 "Agents quoted": r["agents"], "What binds": r["binding"],
                  "SL simulated [%]": r["service_level"], "Abandoned [%]": r["abandon_rate"],
                  "ASA [s]": r["asa_seconds"], "Occupancy [%]": r["occupancy"]} for r in q.interval_rows()]
     cost = [{"Line": line.replace("_", " "), f"Per month {money}": amount, "Share of the price [%]": amount / q.total}

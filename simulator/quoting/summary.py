@@ -24,7 +24,7 @@ def term_of(quote: Any, term_months: int | None = None) -> TermSchedule:
     """The quote's term schedule, or one over ``term_months`` (default 12) from the same price and terms."""
     months = term_months or (quote.term.term_months if quote.term is not None else DEFAULT_TERM_MONTHS)
     if quote.term is not None and quote.term.term_months == months:
-        return quote.term  # type: ignore[no-any-return]
+        return quote.term
     scenario = quote.scenario
     return term_schedule(quote.credit.price, chain=quote.chain, rate_card=scenario.rate_card, term_months=months,
                          currency=quote.currency, expected_credit_share=quote.credit.expected_credit_share,
@@ -106,7 +106,7 @@ def _q(values: Any, level: float) -> float:
     return float(np.quantile(values, level))
 
 
-def _difference_rows(quotes: list[Any]) -> list[tuple[str, str]] | None:
+def _difference_rows(quotes: list[Any]) -> list[list[tuple[str, str]]]:
     """Against the first column: the monthly price difference split into staffing cost, credits, risk premium."""
     first = quotes[0]
     out: list[list[tuple[str, str]]] = []
@@ -115,11 +115,12 @@ def _difference_rows(quotes: list[Any]) -> list[tuple[str, str]] | None:
             out.append([("Δ price a month vs the first", "(the reference)")])
             continue
         a, b = first.price_split, q.price_split
-        parts = ", ".join(f"{name.replace('_', ' ')} {format_money(b[name] - a[name], q.currency, decimals=0, signed=True)}"
-                          for name in PRICE_PARTS)
+        parts = ", ".join(
+            f"{name.replace('_', ' ')} {format_money(b[name] - a[name], q.currency, decimals=0, signed=True)}"
+            for name in PRICE_PARTS)
         out.append([("Δ price a month vs the first",
                      f"{format_money(q.total - first.total, q.currency, decimals=0, signed=True)} ({parts})")])
-    return out  # type: ignore[return-value]
+    return out
 
 
 def quote_summary(quotes: Mapping[str, Any], *, title: str, subtitle: str = "", term_months: int | None = None,
@@ -145,7 +146,7 @@ def quote_summary(quotes: Mapping[str, Any], *, title: str, subtitle: str = "", 
     ]
     price = [_price_rows(q, t) for q, t in zip(qs, terms, strict=True)]
     if differences and len(qs) > 1:
-        for rows, diff in zip(price, _difference_rows(qs) or [], strict=True):
+        for rows, diff in zip(price, _difference_rows(qs), strict=True):
             rows.extend(diff)
     sections.append(Section(f"The price ({qs[0].currency})", _rows(price)))
     sections.append(Section("Risk and staffing", _rows([_risk_rows(q) + (extra(q) if extra else []) for q in qs])))

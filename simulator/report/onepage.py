@@ -16,6 +16,7 @@ from simulator.report._atomic import atomic_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 __all__ = ["OnePage", "Section", "save_pdf"]
 
@@ -132,7 +133,7 @@ class OnePage:
         return fig
 
 
-def _rule(fig: Figure, y: float) -> object:
+def _rule(fig: Figure, y: float) -> Line2D:
     from matplotlib.lines import Line2D
 
     return Line2D([_MARGIN / A4[0], 1 - _MARGIN / A4[0]], [y / A4[1], y / A4[1]], transform=fig.transFigure,

@@ -88,7 +88,7 @@ def test_frontier_points_and_marginal_cost(cli, tmp_path):
     header = [c.value for c in sheet[1]]
     assert header[0] == "Target [%]" and "P(miss) [%]" in header
     assert "Marginal cost [USD a month per percentage point]" in header
-    first = list(sheet.iter_rows(min_row=2, max_row=2))[0]
+    first = next(iter(sheet.iter_rows(min_row=2, max_row=2)))
     assert first[0].number_format == "0.0%" and first[header.index("P(miss) [%]")].number_format == "0.0%"
     assert first[header.index("Price per month [USD]")].number_format.startswith('"$"')
     assert book.sheetnames[0] == "About"

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from simulator.pricing import MonthOutcomes, band_amount, credit_risk, term_schedule, volume_charges
-from simulator.scenario.model import SLA, Credits, CreditMetric, RateCard, VolumeBand, VolumeTerms
+from simulator.scenario.model import SLA, CreditMetric, Credits, RateCard, VolumeBand, VolumeTerms
 from tests.pricing.builders import hand_quote
 
 TERMS = VolumeTerms(unit="call", deadband=0.10,

@@ -115,9 +115,13 @@ def _style(ax: Axes, *, right_spine: bool = False) -> None:
 
 
 def _title(ax: Axes, title: str, subtitle: str | None = None) -> None:
-    ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold", loc="left", pad=22 if subtitle else 10)
-    if subtitle:
-        ax.text(0.0, 1.02, subtitle, transform=ax.transAxes, fontsize=NOTE_SIZE + 1, color=GREY, va="bottom")
+    # A long subtitle (a what-if's sentence) wraps instead of running off the figure, and "$" stays a dollar sign.
+    lines = textwrap.wrap(subtitle, 120) if subtitle else []
+    ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold", loc="left",
+                 pad=22 + 12 * (len(lines) - 1) if lines else 10)
+    if lines:
+        ax.text(0.0, 1.02, "\n".join(lines), transform=ax.transAxes, fontsize=NOTE_SIZE + 1, color=GREY,
+                va="bottom", parse_math=False)
 
 
 def _money_axis(ax: Axes, which: Literal["x", "y"], currency: str | None) -> None:
@@ -409,7 +413,11 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
         risk.set_ylabel("P(miss) in a month [% of months]", fontsize=LABEL_SIZE, color=VERMILION)
         risk.tick_params(labelsize=TICK_SIZE, colors=VERMILION)
 
-    ax.legend(handles=handles, loc="upper left", fontsize=NOTE_SIZE + 1, frameon=False)
+    # From zero, the curve runs along the top: the legend goes in the empty middle, on a light box.
+    legend = ax.legend(handles=handles, loc="center left" if price_from_zero else "upper left",
+                       fontsize=NOTE_SIZE + 1, frameon=price_from_zero, framealpha=0.85)
+    if price_from_zero:
+        legend.get_frame().set_edgecolor("none")
     _title(ax, title, subtitle)
     return fig
 

@@ -12,6 +12,8 @@ RETAIL = REPO / "scenarios" / "retail_support.toml"
 ANCHORED = REPO / "scenarios" / "retail_anchored.toml"
 FAST = ("--months", "10", "--replications", "2", "--set", "demand.days_per_month=4",
         "--set", "demand.calls_per_day=800")
+TINY = ("--months", "5", "--replications", "1", "--set", "demand.days_per_month=2",
+        "--set", "demand.calls_per_day=400")
 
 
 def _pdf_text(path) -> str:
@@ -53,7 +55,7 @@ def test_compare_two_files_side_by_side(cli, tmp_path):
 
 
 def test_compare_prints_a_table(cli):
-    result = cli("compare", RETAIL, f"{RETAIL}@bronze", *FAST)
+    result = cli("compare", RETAIL, f"{RETAIL}@bronze", *TINY)
     assert result.code == 0, result.err
     assert "proposals side by side" in result.out and "retail_support@bronze" in result.out
     assert "Δ staffing cost" in result.out

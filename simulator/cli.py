@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -75,6 +76,14 @@ ExecutorOpt = Annotated[str | None, typer.Option(
 ResumeOpt = Annotated[bool, typer.Option(
     "--resume", help="Continue an interrupted run: reuse the finished quotes kept in --out DIR/checkpoint.")]
 CHECKPOINT = "checkpoint"
+# The arguments of the running command, for the "Reproduce" line of the workbooks it writes.
+_ARGS: ContextVar[tuple[str, ...]] = ContextVar("callsim_args", default=())
+
+
+def command_line() -> str:
+    import shlex
+
+    return shlex.join(("callsim", *_ARGS.get()))
 
 
 @app.callback(invoke_without_command=True)
@@ -656,7 +665,9 @@ def quote(
     term_months: Annotated[int | None, typer.Option(help="Also price the contract term, month by month.")]
     = None,
     executor: ExecutorOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for the quote's files (JSON, CSV tables).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the quote's files: quote.json, CSV tables, the "
+                                                   "workbook quote.xlsx, figures (PNG, SVG) and the one-page "
+                                                   "summary (summary.pdf, summary.md).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The main job: the cheapest staffing that meets the SLA as the contract measures it (found by simulation),
@@ -674,50 +685,11 @@ def quote(
     _print_quote(result, out)
 
 
-def _csv_writer(frame: Any) -> Callable[[Path], None]:
-    return lambda path: frame.to_csv(path)
-
-
 def write_quote_files(result: Any, out: Path) -> None:
-    """The quote's files in ``out`` (all or nothing, see :func:`write_outputs`): quote.json; CSV tables
-    (staffing per interval, cost lines, price in every unit, the comparison of methods); the workbook
-    quote.xlsx with the same tables; figures (PNG and SVG) of intraday staffing against demand and of the
-    distribution of monthly service level with the target."""
-    from simulator.jsonutil import dumps
-    from simulator.report.figures import save_figure
-    from simulator.report.workbook import write_workbook
+    """The quote's files in ``out``, all or nothing (:func:`simulator.quoting.outputs.quote_files`)."""
+    from simulator.quoting.outputs import quote_files
 
-    tables = {"staffing": result.staffing_frame(), "cost": result.cost_frame(), "price": result.price_frame(),
-              "comparison": result.comparison_frame()}
-    doc = result.to_dict()
-    scenario = result.scenario
-
-    def workbook(path: Path) -> None:
-        summary = [{"item": k, "value": v} for k, v in (
-            ("scenario", doc["scenario"]), ("method", doc["method"]), ("criterion", doc["criterion"]),
-            ("seed", doc["seed"]), ("agent FTE", doc["staffing"]["fte"]), ("seats", doc["staffing"]["seats"]),
-            ("price per month", doc["price"]["total"]), ("currency", doc["price"]["currency"]),
-            ("P(miss)", doc["risk"]["p_miss"]), ("expected credits", doc["risk"]["expected_credits"]))]
-        menu = [{"tier": name, "in force": name == scenario.tier, "SLA": _sla_text(tier),
-                 "description": tier.description} for name, tier in scenario.tiers.items()]
-        write_workbook(path, {"summary": summary, **tables, "tiers": menu},
-                       title=f"callsim quote: {doc['scenario']}", currency=doc["price"]["currency"],
-                       notes=["The tiers sheet lists the master agreement's menu; `callsim tiers --out DIR` prices "
-                              "every tier side by side (tiers.xlsx)."])
-
-    def figure(build: Callable[[], Any]) -> Callable[[Path], Any]:
-        return lambda path: save_figure(build(), path)  # PNG and SVG beside each other
-
-    files: dict[str, Callable[[Path], Any]] = {
-        "quote.json": lambda p: p.write_text(dumps(doc) + "\n"),
-        "quote.xlsx": workbook,
-        **{f"{name}.csv": _csv_writer(frame) for name, frame in tables.items()},
-    }
-
-    files["staffing_figure"] = figure(result.staffing_figure)
-    if scenario.sla.service_level is not None:  # without a service-level target there is no line to miss
-        files["monthly_sl_figure"] = figure(result.monthly_sl_figure)
-    write_outputs(out, files)
+    write_outputs(out, quote_files(result, command=command_line()))
 
 
 def _money(value: Any, currency: str = "") -> str:
@@ -823,14 +795,31 @@ def _print_quote(result: Any, out: Path | None) -> None:
     stdout.print("simulated SL at the quoted staffing under each definition: " + ", ".join(
         f"{name}{' (contract)' if name == loaded.definitions.sl_definition else ''} {_pct(value)}"
         for name, value in doc["service_level_by_definition"].items()))
+    terms = doc["commercial_terms"]
+    if terms["p_miss_before_exclusions"] is not None:
+        stdout.print(f"forecast-miss exclusion: no credit in a month more than {_pct(terms['forecast_tolerance'])} "
+                     f"over the forecast ({_pct(terms['p_excluded'])} of months); P(miss) "
+                     f"{_pct(terms['p_miss_before_exclusions'])} without it")
+    if terms["grace_months"]:
+        stdout.print(f"no credits in the first {terms['grace_months']} month(s) of the term (ramp-up)")
+    if terms["volume"] is not None:
+        v = terms["volume"]
+        stdout.print(f"volume terms (per {v['unit']}, ±{_pct(v['deadband'])} deadband"
+                     + (f", take-or-pay {_pct(v['min_commitment'])}" if v["min_commitment"] else "")
+                     + f"): expected ARC {_money(v['expected_arc'], currency)}, RRC "
+                     f"{_money(v['expected_rrc'], currency)}, take-or-pay top-up "
+                     f"{_money(v['expected_top_up'], currency)} a month; expected invoice "
+                     f"{_money(v['expected_invoice'], currency)} (90% of months {_money(v['invoice_p05'], currency)}"
+                     f" – {_money(v['invoice_p95'], currency)})")
     if doc["term"] is not None:
         term = doc["term"]
         stdout.print(f"term: {term['term_months']} months, total {_money(term['total'], currency)} (escalator "
                      f"{term['annual_escalator']:g}/year, ramp-up {_money(term['ramp_up_price'], currency)} over "
-                     f"{term['ramp_up_months']} month(s))")
+                     f"{term['ramp_up_months']} month(s)); expected net {_money(term['expected_net'], currency)} "
+                     f"after credits and volume charges")
     if out is not None:
         stdout.print(f"wrote {out}: quote.json, quote.xlsx, staffing/cost/price/comparison .csv, "
-                     "staffing_figure and monthly_sl_figure (.png, .svg)")
+                     "staffing_figure and monthly_sl_figure (.png, .svg), summary.pdf and summary.md")
 
 
 MonthsOpt = Annotated[int | None, typer.Option(help="Contract months for P(miss) (default: simulation.months).")]
@@ -912,6 +901,9 @@ def whatif(
                                                           "(repeatable), e.g. --change sla.service_level=0.9.")]
     = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    out: Annotated[Path | None, typer.Option(help="Folder for whatif.json, whatif.csv, the workbook whatif.xlsx, a "
+                                                   "figure and the one-page summary (summary.pdf, summary.md).")]
+    = None,
     executor: ExecutorOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -935,6 +927,10 @@ def whatif(
     with command_sweep(executor, "quoting baseline and variant") as sweep:
         result = price_whatif(loaded, changes, options=options, sweep=sweep)
     print_warnings(result.variant.scenario.warnings)
+    if out is not None:
+        from simulator.quoting.outputs import whatif_files
+
+        write_outputs(out, whatif_files(result, command=command_line()))
     if json_out:
         emit_json(result.to_dict())
         return
@@ -953,11 +949,77 @@ def whatif(
 
 
 @app.command()
+def compare(
+    proposals: Annotated[list[str], typer.Argument(
+        help="Two or more proposals: project files (TOML), each optionally with a tier of its master, "
+             "FILE@TIER (@TIER alone: the embedded default scenario on that tier). The first is the reference.",
+        show_default=False, metavar="PROPOSAL...")],
+    set_: SetOpt = None,
+    term_months: Annotated[int, typer.Option(help="Contract term for the totals. [months]")] = 12,
+    seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
+    out: Annotated[Path | None, typer.Option(help="Folder for compare.json, compare.csv, the workbook compare.xlsx, "
+                                                   "a figure and the one-page summary (summary.pdf, summary.md).")]
+    = None,
+    executor: ExecutorOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Proposals side by side: SLA terms, staffing, FTE, price per billing unit and over the term, P(miss),
+    expected credits, what binds, and each difference from the first split into staffing cost, credits and risk
+    premium. --set applies to every proposal."""
+    from simulator.quoting.compare import compare as price_compare
+    from simulator.quoting.compare import proposal_label, split_spec
+    from simulator.quoting.tiers import tier_changes
+
+    if term_months < 1:
+        raise option_error("--term-months", "must be an integer >= 1", term_months)
+    options = quote_options(seed, months, replications, risk_method)
+    named = []
+    for spec in proposals:
+        path, tier = split_spec(spec)
+        loaded = load(Path(path) if path else None, set_)
+        if tier is not None:
+            if tier not in loaded.tiers:
+                raise option_error(spec, f"unknown tier {tier!r}; the master agreement's menu has "
+                                         f"{sorted(loaded.tiers)}", tier)
+            loaded = loaded.with_changes(tier_changes(loaded, tier), label=f"tier {tier}")
+        named.append((proposal_label(path, tier), loaded))
+    with command_sweep(executor, "quoting the proposals") as sweep:
+        result = price_compare(named, term_months=term_months, options=options, sweep=sweep)
+    for q in result.quotes.values():
+        print_warnings(q.warnings())
+    if out is not None:
+        from simulator.quoting.outputs import compare_files
+
+        write_outputs(out, compare_files(result, command=command_line()))
+    if json_out:
+        emit_json(result.to_dict())
+        return
+    from simulator.report.tables import comparison_table
+
+    currency = next(iter(result.quotes.values())).currency
+    rows = {}
+    for line in result.lines():
+        unit = line["billing_unit"]
+        rows[line["proposal"]] = {
+            "SLA": line["sla"], "peak agents": line["peak_agents"], "agent FTE": line["fte"],
+            f"per {unit.replace('_', ' ')}": line["price_per_billing_unit"], "price a month": line["price"],
+            f"term total ({term_months} months)": line["term_total"], "P(miss)": line["p_miss"],
+            "expected credits": line["expected_credits"], "Δ price a month": line["delta_price"],
+            "Δ staffing cost": line["delta_staffing_cost"], "Δ expected credits": line["delta_expected_credits"],
+            "Δ risk premium": line["delta_risk_premium"]}
+    stdout.print(comparison_table(rows, deltas=False, currency=currency, title="proposals side by side",
+                                  formats={"P(miss)": "percent", f"term total ({term_months} months)": "money"}))
+    for line in result.lines():
+        stdout.print(f"{line['proposal']}: {line['what_binds']}")
+
+
+@app.command()
 def tiers(
     scenario: ScenarioArg = None,
     set_: SetOpt = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
-    out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv, tiers.xlsx and a figure.")]
+    out: Annotated[Path | None, typer.Option(help="Folder for tiers.json, tiers.csv, the workbook tiers.xlsx, a "
+                                                   "figure and the one-page summary (summary.pdf, summary.md).")]
     = None,
     executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
@@ -974,20 +1036,9 @@ def tiers(
     rows = {name: {"SLA": _sla_text(q.scenario), **_headline(doc)} for (name, q), doc in
             zip(quotes.items(), docs.values(), strict=True)}
     if out is not None:
-        from simulator.jsonutil import dumps
-        from simulator.report.figures import save_figure
-        from simulator.report.workbook import write_workbook
+        from simulator.quoting.outputs import tiers_files
 
-        def figure(path: Path) -> None:
-            save_figure(quotes.figure(), path)
-
-        write_outputs(out, {
-            "tiers.json": lambda p: p.write_text(dumps({"tiers": docs}) + "\n"),
-            "tiers.csv": lambda p: _frame(rows).to_csv(p),
-            "tiers.xlsx": lambda p: write_workbook(p, {"tiers": _frame(rows)}, currency=currency,
-                                                   title=f"callsim tiers: {loaded.name}"),
-            "tiers_figure": figure,
-        })
+        write_outputs(out, tiers_files(quotes, _frame(rows), command=command_line()))
         drop_checkpoint(out)
     if json_out:
         emit_json({"tiers": docs})
@@ -1022,7 +1073,8 @@ def frontier(
     = None,
     max_abandon: Annotated[str | None, typer.Option(help="Abandonment caps, e.g. 0.08,0.05,0.03.")] = None,
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
-    out: Annotated[Path | None, typer.Option(help="Folder for frontier.json, frontier.csv and the figure.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for frontier.json, frontier.csv, the workbook "
+                                                   "frontier.xlsx and the figure.")] = None,
     executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -1050,21 +1102,11 @@ def frontier(
         q = point["quote"]
         rows.append({"target": point["target"], "peak agents": max(q["staffing"]["agents_per_interval"]),
                      "agent FTE": q["staffing"]["fte"], "price": q["price"]["total"], "P(miss)": q["risk"]["p_miss"],
-                     "marginal cost per point": cost})
+                     f"marginal cost [{result.marginal_unit}]": cost})
     if out is not None:
-        from simulator.jsonutil import dumps
-        from simulator.report.figures import save_figure
+        from simulator.quoting.outputs import frontier_files
 
-        def figure(path: Path) -> None:
-            save_figure(result.figure(), path)
-
-        import pandas as pd
-
-        write_outputs(out, {
-            "frontier.json": lambda p: p.write_text(dumps(doc) + "\n"),
-            "frontier.csv": lambda p: pd.DataFrame(rows).to_csv(p, index=False),
-            "frontier_figure": figure,
-        })
+        write_outputs(out, frontier_files(result, rows, command=command_line()))
         drop_checkpoint(out)
     if json_out:
         emit_json(doc)
@@ -1081,7 +1123,8 @@ def sensitivity(
     set_: SetOpt = None,
     steps: Annotated[str, typer.Option(help="Relative moves, e.g. -0.10,-0.05,0.05,0.10.")] = "-0.10,-0.05,0.05,0.10",
     seed: SeedOpt = None, months: MonthsOpt = None, replications: RepsOpt = None, risk_method: RiskOpt = "surrogate",
-    out: Annotated[Path | None, typer.Option(help="Folder for sensitivity.json, .csv and the tornado figure.")]
+    out: Annotated[Path | None, typer.Option(help="Folder for sensitivity.json, .csv, the workbook "
+                                                   "sensitivity.xlsx and the tornado figure.")]
     = None,
     executor: ExecutorOpt = None, resume: ResumeOpt = False,
     json_out: JsonOpt = False,
@@ -1102,19 +1145,9 @@ def sensitivity(
     base = doc["baseline"]
     currency = base["price"]["currency"]
     if out is not None:
-        import pandas as pd
+        from simulator.quoting.outputs import sensitivity_files
 
-        from simulator.jsonutil import dumps
-        from simulator.report.figures import save_figure
-
-        def figure(path: Path) -> None:
-            save_figure(result.figure(), path)
-
-        write_outputs(out, {
-            "sensitivity.json": lambda p: p.write_text(dumps(doc) + "\n"),
-            "sensitivity.csv": lambda p: pd.DataFrame(doc["rows"]).to_csv(p, index=False),
-            "tornado_figure": figure,
-        })
+        write_outputs(out, sensitivity_files(result, command=command_line()))
         drop_checkpoint(out)
     if json_out:
         emit_json(doc)
@@ -1289,6 +1322,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv``; return the exit code instead of exiting (the tests call this)."""
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
+    _ARGS.set(tuple(args))
     try:
         returned = command.main(args=args, prog_name="callsim", standalone_mode=False)
         # Outside standalone mode, click hands back the code of a typer.Exit instead of raising it.

@@ -4,7 +4,7 @@ The pure core (this package's modules below) takes resolved scenario sections an
 records with ``to_dict()``; the quote pipeline chains them:
 
     agents per interval → fte_chain → cost_build_up → credit_risk (price with risk)
-                                                    → billing_units, term_schedule
+                                                    → billing_units, volume_charges, term_schedule
 """
 
 from simulator.pricing.billing import BillingUnits, billing_quantities, billing_units
@@ -27,6 +27,7 @@ from simulator.pricing.credits import (
 )
 from simulator.pricing.fte import FteChain, SupportRole, fte_chain, seats_for, support_roles, whole_heads
 from simulator.pricing.term import TermSchedule, term_schedule
+from simulator.pricing.volume import VolumeCharges, band_amount, volume_charges
 
 __all__ = [
     "CREDIT_METRICS",
@@ -37,7 +38,9 @@ __all__ = [
     "MonthOutcomes",
     "SupportRole",
     "TermSchedule",
+    "VolumeCharges",
     "Workload",
+    "band_amount",
     "billing_quantities",
     "billing_units",
     "contract_handle_seconds",
@@ -51,6 +54,7 @@ __all__ = [
     "seats_for",
     "support_roles",
     "term_schedule",
+    "volume_charges",
     "whole_heads",
     "wilson_interval",
 ]

@@ -23,8 +23,13 @@ Input: the outcome of each of M simulated months (:class:`MonthOutcomes`). Rules
   ``price = base × (1 + risk_premium) / (1 − E[credit share] + E[bonus share])``. Without ``include_in_price``
   the price is the base price and the credits are reported on it.
 
-``p_miss`` is the share of months in which at least one credit-bearing metric misses (before earn-back);
-``credits_p95`` is the 95th percentile (linear interpolation) of the monthly credits.
+* **Forecast-miss exclusion** (``credits.forecast_tolerance``): a month whose volume exceeds the forecast by
+  more than the tolerance is excused: its misses do not count and it carries no credit (and no bonus), since
+  the provider staffed to the client's forecast. The caller passes the excused months (``excluded``).
+
+``p_miss`` is the share of months in which at least one credit-bearing metric misses (before earn-back, after
+the exclusion; ``p_miss_before_exclusions`` without it); ``credits_p95`` is the 95th percentile (linear
+interpolation) of the monthly credits.
 """
 
 from __future__ import annotations
@@ -196,6 +201,8 @@ class CreditRisk:
     price: float  # quoted: base, or with expected credits, bonuses and risk premium [currency/month]
     include_in_price: bool
     risk_premium_rate: float  # [-]
+    p_miss_before_exclusions: float | None = None  # None: no exclusion applies
+    p_excluded: float | None = None  # share of months excused by the forecast-miss exclusion
 
     @property
     def expected_credit_share(self) -> float:
@@ -263,11 +270,14 @@ class CreditRisk:
             "months": self.months,
             "rule": self.rule,
             "currency": self.currency,
+            "p_miss_before_exclusions": self.p_miss_before_exclusions,
+            "p_excluded": self.p_excluded,
         })
 
 
 def credit_risk(outcomes: MonthOutcomes, *, sla: SLA, credits: Credits, base_price: float,
-                floors: Floors | None = None, currency: str = "USD") -> CreditRisk:
+                floors: Floors | None = None, currency: str = "USD",
+                excluded: Any = None) -> CreditRisk:
     """Miss probabilities, credits, bonuses and the price with risk (rules in the module docstring).
 
     Parameters
@@ -284,6 +294,8 @@ def credit_risk(outcomes: MonthOutcomes, *, sla: SLA, credits: Credits, base_pri
         ``definitions.floors``.
     currency : str
         ``agreement.currency``.
+    excluded : array_like of bool, optional
+        Months excused by the forecast-miss exclusion (M,): no miss, no credit, no bonus there.
 
     Raises
     ------
@@ -296,6 +308,16 @@ def credit_risk(outcomes: MonthOutcomes, *, sla: SLA, credits: Credits, base_pri
         raise ScenarioError("must be finite and >= 0", field="base_price", value=base_price)
     misses = month_misses(outcomes, sla, floors)
     months = outcomes.months
+    raw_any = np.zeros(months, dtype=bool)
+    excused = None
+    if excluded is not None:
+        excused = np.asarray(excluded, dtype=bool)
+        if excused.shape != (months,):
+            raise ScenarioError(f"must be one flag per month ({months})", field="excluded", value=excused.shape)
+        for metric in misses:
+            if metric in credits.metrics:
+                raw_any |= misses[metric]
+        misses = {k: v & ~excused for k, v in misses.items()}
     bearing = tuple(k for k in CREDIT_METRICS if k in credits.metrics and k in misses)
     cap = credits.at_risk_share if credits.cap_share is None else credits.cap_share
 
@@ -312,7 +334,7 @@ def credit_risk(outcomes: MonthOutcomes, *, sla: SLA, credits: Credits, base_pri
 
     bonus = np.zeros(months)
     if credits.bonus_share > 0:
-        earns = ~any_miss
+        earns = ~any_miss if excused is None else ~any_miss & ~excused
         if credits.bonus_service_level is not None:
             sl = _need(outcomes, "service_level", "credits.bonus_service_level")
             earns &= ~_any_below(sl, credits.bonus_service_level)
@@ -335,4 +357,6 @@ def credit_risk(outcomes: MonthOutcomes, *, sla: SLA, credits: Credits, base_pri
         p_floor_breach=None if breach is None else float(breach.mean()),
         credit_share=share, bonus_share=bonus, base_price=base_price, price=price,
         include_in_price=credits.include_in_price, risk_premium_rate=credits.risk_premium,
+        p_miss_before_exclusions=None if excused is None else float(raw_any.mean()),
+        p_excluded=None if excused is None else float(excused.mean()),
     )

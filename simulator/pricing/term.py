@@ -10,6 +10,12 @@ Rules:
   parts over the first ``ramp_up_months`` months (over the whole term if the term is shorter). Replacement
   hiring for attrition is already in the monthly price (``recruiting_training``), so it is not counted again.
   With ``ramp_up_months = 0`` there is no ramp-up charge.
+* **Expected credits over the term.** The expected credit share of the invoice (from the simulated months)
+  times the month's escalated price, except in the first ``credits.grace_months`` months (the ramp-up period
+  without credits), which carry none.
+* **Expected volume adjustment.** The expected ARC − RRC of a month (:mod:`simulator.pricing.volume`),
+  escalated like the price (the ARC/RRC rates are on the same rate card).
+* **Expected net invoice**: what each month is billed + the expected volume adjustment − the expected credits.
 """
 
 from __future__ import annotations
@@ -44,6 +50,17 @@ class TermSchedule:
     escalation: np.ndarray  # factor per month [-]
     base: np.ndarray  # escalated monthly price per month [currency]
     ramp_up: np.ndarray  # ramp-up charge per month [currency]
+    grace_months: int = 0  # first months without credits
+    expected_credits: np.ndarray | None = None  # per month [currency]
+    expected_adjustment: np.ndarray | None = None  # E[ARC − RRC] per month [currency]
+
+    def _or_zero(self, values: np.ndarray | None) -> np.ndarray:
+        return np.zeros(self.term_months) if values is None else values
+
+    @property
+    def expected_net(self) -> np.ndarray:
+        """Each month's bill + the expected volume adjustment − the expected credits. [currency]"""
+        return self.per_month + self._or_zero(self.expected_adjustment) - self._or_zero(self.expected_credits)
 
     @property
     def per_month(self) -> np.ndarray:
@@ -58,7 +75,10 @@ class TermSchedule:
     def to_dict(self) -> dict[str, Any]:
         months = [
             {"month": m + 1, "year": m // 12 + 1, "escalation_factor": self.escalation[m],
-             "price": self.base[m], "ramp_up": self.ramp_up[m], "total": self.per_month[m]}
+             "price": self.base[m], "ramp_up": self.ramp_up[m], "total": self.per_month[m],
+             "expected_credits": self._or_zero(self.expected_credits)[m],
+             "expected_volume_adjustment": self._or_zero(self.expected_adjustment)[m],
+             "expected_net": self.expected_net[m]}
             for m in range(self.term_months)
         ]
         return jsonable({
@@ -71,12 +91,17 @@ class TermSchedule:
             "monthly_price": self.monthly_price,
             "months": months,
             "total": self.total,
+            "grace_months": self.grace_months,
+            "expected_credits": math.fsum(self._or_zero(self.expected_credits).tolist()),
+            "expected_volume_adjustment": math.fsum(self._or_zero(self.expected_adjustment).tolist()),
+            "expected_net": math.fsum(self.expected_net.tolist()),
             "currency": self.currency,
         })
 
 
 def term_schedule(monthly_price: float, *, chain: FteChain, rate_card: RateCard, term_months: int,
-                  currency: str) -> TermSchedule:
+                  currency: str, expected_credit_share: float = 0.0, grace_months: int = 0,
+                  expected_adjustment: float = 0.0) -> TermSchedule:
     """The month-by-month price over ``term_months``: escalator and ramp-up (rules in the module docstring).
 
     Parameters
@@ -93,6 +118,12 @@ def term_schedule(monthly_price: float, *, chain: FteChain, rate_card: RateCard,
         Length of the contract. [months]
     currency : str
         ``agreement.currency``.
+    expected_credit_share : float
+        Expected credits as a share of the month's invoice (the simulated months' mean). [-]
+    grace_months : int
+        ``credits.grace_months``: the first months carry no credits. [months]
+    expected_adjustment : float
+        Expected ARC − RRC of a month in year 1. [currency/month]
     """
     if term_months < 1:
         raise ScenarioError("must be >= 1", field="term_months", value=term_months)
@@ -112,4 +143,7 @@ def term_schedule(monthly_price: float, *, chain: FteChain, rate_card: RateCard,
         currency=currency, term_months=term_months, annual_escalator=rate_card.annual_escalator,
         ramp_up_months=ramp_months, ramp_up_hires=hires, ramp_up_cost=ramp_cost, ramp_up_price=ramp_price,
         monthly_price=monthly_price, escalation=escalation, base=monthly_price * escalation, ramp_up=ramp,
+        grace_months=min(grace_months, term_months),
+        expected_credits=np.where(months < grace_months, 0.0, expected_credit_share * monthly_price * escalation),
+        expected_adjustment=expected_adjustment * escalation,
     )

@@ -11,7 +11,7 @@ import numpy as np
 
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
-from simulator.quoting.documents import headline_lines
+from simulator.quoting.documents import headline_lines, resolved_value
 from simulator.quoting.quote import QuoteFn, quote_all
 from simulator.scenario import Scenario
 
@@ -38,6 +38,13 @@ class Frontier:
     path: str
     targets: tuple[float, ...]
     quotes: tuple[Any, ...]
+    contract_target: float | None = None  # the target the scenario states, before the frontier moved it
+
+    @property
+    def marginal_unit(self) -> str:
+        """What the marginal cost is per: '<currency> a month per percentage point' (per second for ASA)."""
+        point = "second" if self.metric == "asa" else "percentage point"
+        return f"{self.quotes[0].currency} a month per {point}"
 
     def prices(self) -> np.ndarray:
         return np.asarray([q.to_dict()["price"]["total"] for q in self.quotes], dtype=float)
@@ -79,7 +86,9 @@ class Frontier:
                                currency=self.quotes[0].currency, fte=frame["agent FTE"], marginal_costs=True,
                                target_format="seconds" if self.metric == "asa" else "percent",
                                title=f"Price–service frontier: {scenario.name}",
-                               subtitle=f"{self.path} moved, everything else as quoted")
+                               subtitle=f"{self.path} moved, everything else as quoted; marginal cost in "
+                                        f"{self.marginal_unit}",
+                               contract_target=self.contract_target)
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({
@@ -87,6 +96,8 @@ class Frontier:
             "field": self.path,
             "points": [{"target": t, "quote": q.to_dict()} for t, q in zip(self.targets, self.quotes, strict=True)],
             "marginal_cost_per_point": self.marginal_cost_per_point(),
+            "marginal_cost_unit": self.marginal_unit,
+            "contract_target": self.contract_target,
         })
 
 
@@ -123,5 +134,7 @@ def frontier(scenario: Scenario, *, metric: str, targets: Sequence[float], optio
     values = tuple(dict.fromkeys(float(t) for t in targets))
     named = [(f"{metric} {value:g}", scenario.with_changes({path: value}, label="frontier")) for value in values]
     quotes = quote_all(named, options=options, sweep=sweep, quote_fn=quote_fn)
-    return Frontier(metric, path, values, tuple(quotes))
+    current = resolved_value(scenario, path)
+    return Frontier(metric, path, values, tuple(quotes),
+                    contract_target=float(current) if isinstance(current, int | float) else None)
 

@@ -12,6 +12,7 @@ from simulator.jsonutil import jsonable
 from simulator.pricing.cost import CostBuildUp, Workload, contract_handle_seconds, cost_build_up
 from simulator.pricing.credits import CreditRisk, credit_risk
 from simulator.pricing.fte import FteChain, fte_chain
+from simulator.quoting.terms import excused_months
 from simulator.risk.months import MonthSet, RiskMonths
 from simulator.scenario.model import Scenario
 
@@ -57,7 +58,8 @@ def price_staffing(scenario: Scenario, agents: np.ndarray, agents_for_sla: np.nd
     cost = cost_build_up(chain, workload, scenario.rate_card, currency=currency,
                          shift_premium=scenario.shift_premium_per_interval)
     credit = credit_risk(months.outcomes, sla=scenario.sla, credits=scenario.credits, base_price=cost.price,
-                         floors=scenario.definitions.floors, currency=currency)
+                         floors=scenario.definitions.floors, currency=currency,
+                         excluded=excused_months(scenario, months))
     return Priced(chain=chain, workload=workload, cost=cost, credit=credit)
 
 

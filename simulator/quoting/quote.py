@@ -17,7 +17,11 @@
    P(miss), expected credits, their 95th percentile and the price with risk as the master agreement says.
 5. **Billing units** (:func:`simulator.pricing.billing_units`): the quoted total per FTE-month, productive
    hour, paid hour, handled minute and answered call; ``per_X × quantity_X = total`` for every unit.
-6. Optionally the **term** (:func:`simulator.pricing.term_schedule`): escalator and ramp-up, month by month.
+6. The **commercial terms** (:mod:`simulator.quoting.terms`): on the same months, the forecast-miss
+   exclusion (already applied to P(miss) and the credits in step 4) and, with ``rate_card.volume``, the ARC/RRC
+   and take-or-pay charges each month's volume brings (:func:`simulator.pricing.volume_charges`).
+7. Optionally the **term** (:func:`simulator.pricing.term_schedule`): escalator, ramp-up, the months without
+   credits, expected credits and volume charges, month by month.
 
 Beside it, the **comparison**: the staffing and price that Erlang C, Erlang A (when the scenario has a
 patience) and the simulation-driven plan give, and the simulated service level under all five
@@ -43,6 +47,7 @@ from simulator.pricing.fte import fte_chain
 from simulator.pricing.term import term_schedule
 from simulator.quoting.priced import ConstraintCost, price_staffing
 from simulator.quoting.result import PlanComparison, Quote
+from simulator.quoting.terms import quote_volume
 from simulator.risk import RISK_METHODS, MonthRunner, MonthSet, RiskMonths, simulated_months, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing import analytic_staffing, normalise_choice
@@ -177,8 +182,11 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
     chain, workload, cost, credit = priced.chain, priced.workload, priced.cost, priced.credit
     currency = scenario.agreement.currency
     units = billing_units(credit.price, chain=chain, workload=workload, currency=currency)
-    term = None if term_months is None else term_schedule(credit.price, chain=chain, rate_card=scenario.rate_card,
-                                                           term_months=term_months, currency=currency)
+    volume = quote_volume(scenario, risk_months, chain=chain, workload=workload, monthly_price=credit.price)
+    term = None if term_months is None else term_schedule(
+        credit.price, chain=chain, rate_card=scenario.rate_card, term_months=term_months, currency=currency,
+        expected_credit_share=credit.expected_credit_share, grace_months=scenario.credits.grace_months,
+        expected_adjustment=0.0 if volume is None else volume.expected_adjustment)
     constraints = {name: ConstraintCost.between(name, basis or priced, other) for name, other in relaxed.items()}
 
     unit = scenario.billing.unit
@@ -194,7 +202,7 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         service_level=simulated["service_level"], abandon_rate=simulated["abandon_rate"]))
     return Quote(scenario=scenario, seed=seed, staffing=staffing, chain=chain, workload=workload, cost=cost,
                  credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison),
-                 constraints=constraints)
+                 constraints=constraints, volume=volume)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from simulator.pricing.cost import CostBuildUp, Workload
 from simulator.pricing.credits import CreditRisk
 from simulator.pricing.fte import FteChain
 from simulator.pricing.term import TermSchedule
+from simulator.pricing.volume import VolumeCharges
 from simulator.quoting.priced import ConstraintCost, price_parts
 from simulator.risk import RiskMonths
 from simulator.scenario.model import Scenario
@@ -80,6 +81,7 @@ class Quote:
     term: TermSchedule | None
     comparison: tuple[PlanComparison, ...]
     constraints: dict[str, ConstraintCost]  # per limit that binds somewhere: what it costs a month
+    volume: VolumeCharges | None = None  # ARC/RRC and take-or-pay on the risk months (rate_card.volume)
 
     # -- key figures ---------------------------------------------------------------------------------------
     @property
@@ -238,9 +240,19 @@ class Quote:
             },
             "intervals": self.interval_rows(),
             "term": None if self.term is None else self.term.to_dict(),
+            "commercial_terms": self.commercial_terms(),
             "provenance": scenario.provenance,
             "renegotiation": list(scenario.renegotiation),
         })
+
+    def commercial_terms(self) -> dict[str, Any]:
+        """The volume terms (ARC/RRC, take-or-pay) priced on the risk months, the forecast-miss exclusion and
+        the months without credits; ``volume`` is None without ``rate_card.volume``."""
+        credits = self.scenario.credits
+        return {"volume": None if self.volume is None else self.volume.to_dict(),
+                "forecast_tolerance": credits.forecast_tolerance, "grace_months": credits.grace_months,
+                "p_miss": self.credit.p_miss, "p_miss_before_exclusions": self.credit.p_miss_before_exclusions,
+                "p_excluded": self.credit.p_excluded}
 
     def staffing_frame(self) -> pd.DataFrame:
         """One row per interval of the day (index: start)."""
@@ -327,6 +339,9 @@ class Quote:
             missed |= self.credit.misses[metric]
         frame["missed"] = missed
         frame["credit"] = self.credit.credit_share * self.credit.price
+        if self.volume is not None:  # the month's quantity against the baseline and what it adds to the bill
+            frame["volume_index"] = self.volume.index
+            frame["arc"], frame["rrc"], frame["top_up"] = self.volume.arc, self.volume.rrc, self.volume.top_up
         frame.index = pd.RangeIndex(len(frame), name="month")
         return frame
 

@@ -1,4 +1,5 @@
-"""Sensitivity: the quote again with one input (volume, AHT, patience, shrinkage) moved at a time."""
+"""Sensitivity: the quote again with one input (volume, AHT, patience, shrinkage) moved at a time; and, where the
+contract has volume terms, the deadband moved on the baseline's own simulated months (``volume_band``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.quoting.quote import QuoteFn, quote_all
+from simulator.quoting.terms import moved_deadband
 from simulator.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -18,10 +20,17 @@ if TYPE_CHECKING:
     from simulator.quoting.quote import QuoteOptions
     from simulator.sweep import Sweep
 
-__all__ = ["SENSITIVITY_FACTORS", "Sensitivity", "moved", "sensitivity"]
+__all__ = ["BAND_FACTOR", "SENSITIVITY_FACTORS", "Sensitivity", "moved", "sensitivity"]
 
 
 SENSITIVITY_FACTORS = ("volume", "aht", "patience", "shrinkage")
+BAND_FACTOR = "volume_band"  # the deadband of rate_card.volume, moved on the baseline's own months (no re-quote)
+
+
+def _expected_invoice(quote: Any) -> float:
+    """The monthly price plus the expected ARC − RRC (the price alone without volume terms). [currency/month]"""
+    volume = getattr(quote, "volume", None)
+    return float(quote.to_dict()["price"]["total"]) if volume is None else float(volume.expected_invoice)
 
 
 def moved(scenario: Scenario, factor: str, step: float) -> Scenario:
@@ -64,6 +73,7 @@ class Sensitivity:
     baseline: Any
     steps: tuple[float, ...]
     rows: tuple[tuple[str, float, Any], ...]  # (factor, step, quote)
+    band_rows: tuple[tuple[float, Any], ...] = ()  # (step, VolumeCharges with the deadband moved)
 
     def table(self) -> list[dict[str, Any]]:
         base = self.baseline.to_dict()
@@ -74,18 +84,30 @@ class Sensitivity:
             price = doc["price"]["total"]
             out.append({"factor": factor, "step": step, "price": price,
                         "price_change": price / base_price - 1 if base_price else None,
-                        "fte": doc["staffing"]["fte"], "p_miss": doc["risk"]["p_miss"]})
+                        "fte": doc["staffing"]["fte"], "p_miss": doc["risk"]["p_miss"],
+                        "expected_invoice": _expected_invoice(quote)})
+        for step, charges in self.band_rows:
+            # The band moves what volume adds to the invoice, not the staffing or the monthly price.
+            out.append({"factor": BAND_FACTOR, "step": step, "price": base_price, "price_change": 0.0,
+                        "fte": base["staffing"]["fte"], "p_miss": base["risk"]["p_miss"],
+                        "expected_invoice": charges.expected_invoice,
+                        "deadband": charges.deadband})
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({"baseline": self.baseline.to_dict(), "steps": list(self.steps), "rows": self.table()})
+        return jsonable({"baseline": self.baseline.to_dict(), "steps": list(self.steps), "rows": self.table(),
+                         "baseline_expected_invoice": _expected_invoice(self.baseline),
+                         "note": "volume_band moves rate_card.volume.deadband by each step on the baseline's own "
+                                 "months (staffing and monthly price unchanged); expected_invoice = price + "
+                                 "expected ARC − RRC"})
 
     def to_frame(self) -> pd.DataFrame:
         """One row per moved input and step (index: factor, step): price, its relative change, agent FTE and
         P(miss)."""
         import pandas as pd
 
-        names = {"price": "price", "price_change": "price change", "fte": "agent FTE", "p_miss": "P(miss)"}
+        names = {"price": "price", "price_change": "price change", "fte": "agent FTE", "p_miss": "P(miss)",
+                 "expected_invoice": "expected invoice"}
         rows = [{"factor": row["factor"], "step": row["step"], **{names[k]: row[k] for k in names}}
                 for row in self.table()]
         return pd.DataFrame(rows).set_index(["factor", "step"]).astype(float)
@@ -95,14 +117,20 @@ class Sensitivity:
         from simulator.report.figures import tornado
 
         labels = {"volume": "Call volume", "aht": "Handle time (AHT)", "patience": "Caller patience",
-                  "shrinkage": "Shrinkage"}
+                  "shrinkage": "Shrinkage", BAND_FACTOR: "Volume band (deadband)"}
         base = self.baseline.to_dict()
         low, high = min(self.steps), max(self.steps)
-        prices = {(factor, step): q.to_dict()["price"]["total"] for factor, step, q in self.rows}
-        bars = [(labels.get(factor, factor), f"{low:+.0%}", f"{high:+.0%}", prices[factor, low],
-                 prices[factor, high]) for factor in dict.fromkeys(f for f, _, _ in self.rows)]
-        return tornado(base["price"]["total"], bars, currency=base["price"]["currency"],
-                       title=f"Sensitivity of the price: {base['scenario']}",
+        # With volume terms the invoice, not the monthly price alone, is what moves with the band.
+        invoice = bool(self.band_rows)
+        key = "expected_invoice" if invoice else "price"
+        values = {(row["factor"], row["step"]): row[key] for row in self.table()}
+        factors = dict.fromkeys(row["factor"] for row in self.table())
+        bars = [(labels.get(factor, factor), f"{low:+.0%}", f"{high:+.0%}", values[factor, low],
+                 values[factor, high]) for factor in factors]
+        return tornado(_expected_invoice(self.baseline) if invoice else base["price"]["total"], bars,
+                       currency=base["price"]["currency"],
+                       price_label="Expected monthly invoice" if invoice else "Monthly price",
+                       title=f"Sensitivity of the {'expected invoice' if invoice else 'price'}: {base['scenario']}",
                        subtitle="each input moved alone, everything else as quoted")
 
 
@@ -118,4 +146,7 @@ def sensitivity(scenario: Scenario, *, steps: Sequence[float] = (-0.10, -0.05, 0
                                         for factor, step in grid]
     base, *quotes = quote_all(named, options=options, sweep=sweep, quote_fn=quote_fn)
     rows = tuple((factor, step, q) for (factor, step), q in zip(grid, quotes, strict=True))
-    return Sensitivity(base, moves, rows)
+    terms, charges = scenario.rate_card.volume, getattr(base, "volume", None)
+    band = () if terms is None or charges is None or terms.deadband == 0 else tuple(
+        (step, moved_deadband(charges, terms, step)) for step in moves)
+    return Sensitivity(base, moves, rows, band)

@@ -55,7 +55,8 @@ class TierMenu(Mapping[str, Any]):
 
     def figure(self) -> Figure:
         """Price, agent FTEs and P(miss) per tier side by side; the expected credits priced in are marked on
-        the price bars."""
+        the price bars, the P(miss) the staffing criterion allows on the P(miss) panel."""
+        from simulator.quoting.compare import p_miss_limit
         from simulator.report.figures import tiers_comparison
 
         docs = {name: q.to_dict() for name, q in self._quotes.items()}
@@ -70,7 +71,8 @@ class TierMenu(Mapping[str, Any]):
                                 [doc["risk"]["p_miss"] for doc in docs.values()],
                                 [doc["staffing"]["fte"] for doc in docs.values()], currency=first.currency,
                                 title=f"The tier menu: {first.scenario.name}",
-                                expected_credits=credits if priced_in else None)
+                                expected_credits=credits if priced_in else None,
+                                p_miss_limit=p_miss_limit(first.scenario))
 
 
 def tiers(scenario: Scenario, *, options: QuoteOptions | None = None, sweep: Sweep | None = None,

@@ -115,9 +115,13 @@ def _style(ax: Axes, *, right_spine: bool = False) -> None:
 
 
 def _title(ax: Axes, title: str, subtitle: str | None = None) -> None:
-    ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold", loc="left", pad=22 if subtitle else 10)
-    if subtitle:
-        ax.text(0.0, 1.02, subtitle, transform=ax.transAxes, fontsize=NOTE_SIZE + 1, color=GREY, va="bottom")
+    # A long subtitle (a what-if's sentence) wraps instead of running off the figure, and "$" stays a dollar sign.
+    lines = textwrap.wrap(subtitle, 120) if subtitle else []
+    ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold", loc="left",
+                 pad=22 + 12 * (len(lines) - 1) if lines else 10)
+    if lines:
+        ax.text(0.0, 1.02, "\n".join(lines), transform=ax.transAxes, fontsize=NOTE_SIZE + 1, color=GREY,
+                va="bottom", parse_math=False)
 
 
 def _money_axis(ax: Axes, which: Literal["x", "y"], currency: str | None) -> None:
@@ -285,7 +289,8 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
              currency: str | None, fte: npt.ArrayLike | None = None, alternative: Mapping[str, Any] | None = None,
              marginal_costs: bool | npt.ArrayLike = False, target_format: TargetFormat | None = None,
              price_label: str = "Monthly price", curve_label: str = "Price",
-             title: str = "Price–service frontier", subtitle: str | None = None) -> Figure:
+             title: str = "Price–service frontier", subtitle: str | None = None,
+             contract_target: float | None = None, price_from_zero: bool = True) -> Figure:
     """Price against the service target, with the probability of missing it on a second axis.
 
     Parameters
@@ -315,6 +320,11 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
         Left-axis label (the currency is added) and the legend entry of the main curve.
     title, subtitle : str
         Figure title and an optional grey line under it.
+    contract_target : float, optional
+        The target the contract states today, marked with a vertical line (same unit as ``targets``).
+    price_from_zero : bool
+        Start the price axis at zero (the default, so that a 7 % rise looks like 7 %); False zooms in and the
+        axis label says that it does not start at zero.
 
     Returns
     -------
@@ -355,12 +365,19 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
 
     unit = {"percent": "%", "seconds": "s", "number": ""}[fmt]
     ax.set_xlabel(target_label + _unit_suffix(unit), fontsize=LABEL_SIZE)
-    ax.set_ylabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
+    zoom = "" if price_from_zero else " (axis does not start at zero)"
+    ax.set_ylabel(f"{price_label}{zoom}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
     _money_axis(ax, "y", currency)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _format_target(v, fmt)))
     if len(t) <= 12:
         ax.set_xticks(t[order])
     ax.margins(x=0.06, y=0.12)
+    if price_from_zero:
+        ax.set_ylim(bottom=0, top=float(np.nanmax(price)) * 1.15 if np.any(np.isfinite(price)) else None)
+    if contract_target is not None:
+        target_line = ax.axvline(float(contract_target), color=GREY, linestyle=":", linewidth=1.6, zorder=1,
+                                 label=f"Contract target today: {_format_target(float(contract_target), fmt)}")
+        handles.append(target_line)
 
     if fte_a is not None:
         for ti, pi, fi in zip(t[order], price[order], fte_a[order], strict=True):
@@ -375,7 +392,7 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
                 continue
             mid_t = 0.5 * (t[order][i] + t[order][i + 1])
             mid_p = 0.5 * (price[order][i] + price[order][i + 1])
-            ax.annotate(f"{format_money(value, currency, compact=True, signed=True)}/{per}", (mid_t, mid_p),
+            ax.annotate(f"{format_money(value, currency, compact=True, signed=True)} a month per {per}", (mid_t, mid_p),
                         xytext=(8, -10), textcoords="offset points", fontsize=NOTE_SIZE, color=GREY,
                         ha="left", va="top", zorder=5,
                         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
@@ -396,7 +413,11 @@ def frontier(targets: npt.ArrayLike, prices: npt.ArrayLike, p_miss: npt.ArrayLik
         risk.set_ylabel("P(miss) in a month [% of months]", fontsize=LABEL_SIZE, color=VERMILION)
         risk.tick_params(labelsize=TICK_SIZE, colors=VERMILION)
 
-    ax.legend(handles=handles, loc="upper left", fontsize=NOTE_SIZE + 1, frameon=False)
+    # From zero, the curve runs along the top: the legend goes in the empty middle, on a light box.
+    legend = ax.legend(handles=handles, loc="center left" if price_from_zero else "upper left",
+                       fontsize=NOTE_SIZE + 1, frameon=price_from_zero, framealpha=0.85)
+    if price_from_zero:
+        legend.get_frame().set_edgecolor("none")
     _title(ax, title, subtitle)
     return fig
 
@@ -605,7 +626,8 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
     ax.set_yticks(y, [r[0] for r in parsed], fontsize=LABEL_SIZE)
     ax.set_ylabel(input_label, fontsize=LABEL_SIZE)
     _money_axis(ax, "x", currency)
-    ax.set_xlabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
+    ax.set_xlabel(f"{price_label} around the base price, axis not from zero{_unit_suffix(currency)}",
+                  fontsize=LABEL_SIZE)
     span = float(np.nanmax(np.abs(np.concatenate([lows, highs]) - base))) if len(parsed) else 0.0
     span = span if span > 0 else max(abs(base) * 0.01, 1.0)
     ax.set_xlim(base - span * 1.45, base + span * 1.45)  # room for the end labels
@@ -632,7 +654,8 @@ def tornado(base_price: float, rows: Sequence[tuple[str, Any, Any, float, float]
 def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.ArrayLike | None,
                      fte: npt.ArrayLike | None, *, currency: str | None, title: str = "The tier menu",
                      subtitle: str | None = None, price_label: str = "Monthly price",
-                     expected_credits: npt.ArrayLike | None = None) -> Figure:
+                     expected_credits: npt.ArrayLike | None = None, category_label: str = "Tier",
+                     p_miss_limit: float | None = None) -> Figure:
     """The tiers side by side: price, agent FTEs and P(miss), one bar per tier in each panel.
 
     Parameters
@@ -651,6 +674,10 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
         Expected credits per month per tier, stacked in a lighter shade on the price bar. [currency/month]
     title, subtitle, price_label : str
         Texts.
+    category_label : str
+        Label of the axis of bars (``"Tier"``, ``"Proposal"``).
+    p_miss_limit : float, optional
+        The P(miss) the contract's staffing criterion allows (fraction), drawn as a line on the P(miss) panel.
 
     Returns
     -------
@@ -684,7 +711,7 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
         _style(ax)
         bars = ax.bar(x, values, width=0.65, color=colour, alpha=0.9, zorder=2)
         ax.set_xticks(x, labels, fontsize=LABEL_SIZE)
-        ax.set_xlabel("Tier", fontsize=LABEL_SIZE)
+        ax.set_xlabel(category_label, fontsize=LABEL_SIZE)
         if kind == "price":
             ax.set_title(price_label, fontsize=LABEL_SIZE + 1, fontweight="bold")
             ax.set_ylabel(f"{price_label}{_unit_suffix(currency)}", fontsize=LABEL_SIZE)
@@ -708,6 +735,12 @@ def tiers_comparison(names: Sequence[str], prices: npt.ArrayLike, p_miss: npt.Ar
             ax.set_ylabel("P(miss) [% of months]", fontsize=LABEL_SIZE)
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
             texts = [format_percent(v, decimals=0 if v >= 0.1 else 1) for v in values]
+            if p_miss_limit is not None:
+                ax.axhline(p_miss_limit, color=GREY, linestyle=":", linewidth=1.6, zorder=3)
+                ax.annotate(f"limit {format_percent(p_miss_limit, decimals=0)}", (1.0, p_miss_limit),
+                            xycoords=("axes fraction", "data"), xytext=(-2, 3), textcoords="offset points",
+                            ha="right", va="bottom", fontsize=NOTE_SIZE, color=GREY)
+                values = np.append(values, p_miss_limit)  # head-room for the line's label
         top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 0.0
         ax.set_ylim(0, (top if top > 0 else 1.0) * 1.18)  # head-room for the value labels
         ax.bar_label(bars, labels=texts, padding=3, fontsize=NOTE_SIZE + 1)

@@ -9,8 +9,8 @@ method, currency), a bold header row that stays in view (frozen panes, with the 
 column widths that fit the content, and number formats by column: money with two decimals and the currency,
 fractions as percentages, counts with thousands separators. The kind of each column comes from its name (see
 :func:`simulator.report.formatting.infer_kind`) unless ``formats`` names it. A long table with ``value`` and
-``unit`` columns (a summary: item, value, unit) is formatted row by row from the unit: the currency or
-``"USD/month"`` → money, ``"fraction"`` or ``"%"`` → percent.
+``unit`` columns (a summary: item, value, unit; or items side by side with their unit) is formatted row by row
+from the unit: the currency, ``"USD/month"`` or ``"USD per call"`` → money, ``"fraction"`` or ``"%"`` → percent.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def _unit_kind(unit: Any, currency: str | None, value: Any) -> str:
     if lowered in _PERCENT_UNITS:
         return "percent"
     code = (currency or "").strip().upper()
-    head = text.split("/")[0].strip().upper()
+    head = (text.split("/")[0].split() or [""])[0].upper()  # "USD/month", "USD per call" → "USD"
     if code and head == code:
         return "money"
     if lowered in {"money", "currency"}:
@@ -149,7 +149,9 @@ def _fill_sheet(sheet: Any, frame: pd.DataFrame, *, currency: str | None, format
         cell.border = header_border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    long_form = "value" in columns and "unit" in columns
+    # A "unit" column (any case) formats every other numeric cell of its row by that unit, unless the column
+    # has an explicit format: a side-by-side comparison holds money, percentages and counts in one column.
+    unit_column = next((c for c in columns if str(c).lower() == "unit"), None)
     kinds = {c: _column_kind(c, frame[c], formats) for c in columns}
     texts: dict[str, list[str]] = {c: [h] for c, h in zip(columns, headers, strict=True)}
     rows = frame.to_dict(orient="records")
@@ -160,8 +162,8 @@ def _fill_sheet(sheet: Any, frame: pd.DataFrame, *, currency: str | None, format
         for index, column in enumerate(columns):
             value = values[index]
             kind = kinds[column]
-            if long_form and column == "value" and column not in formats:
-                kind = _unit_kind(row.get("unit"), currency, value)
+            if unit_column is not None and column != unit_column and column not in formats:
+                kind = _unit_kind(row.get(unit_column), currency, value)
             cell = sheet.cell(row=excel_row, column=index + 1)
             number_format = excel_number_format(kind, currency) if is_number(value) else None
             if number_format:
@@ -189,7 +191,9 @@ def _fill_about(sheet: Any, title: str | None, notes: str | Sequence[str] | Mapp
         notes = [notes]
     if isinstance(notes, Mapping):
         for key, value in notes.items():
-            sheet.cell(row=row, column=1, value=_cell_value(humanize(str(key)))).font = Font(bold=True)
+            # A field name (snake_case) is humanized; a label already in words is kept as written.
+            label = str(key) if " " in str(key) else humanize(str(key))
+            sheet.cell(row=row, column=1, value=_cell_value(label)).font = Font(bold=True)
             cell = sheet.cell(row=row, column=2)
             if is_number(value):  # a number stays a number, formatted by its kind
                 cell.value = _cell_value(value)

@@ -105,6 +105,58 @@ class ShiftPremium(_Section):
         return self
 
 
+class VolumeBand(_Section):
+    """One band of volume beyond the deadband, on both sides of the baseline (domain.md §3.1, ARC/RRC).
+
+    The band runs from the previous edge (the deadband, or the previous band's ``up_to``) to ``up_to``, both as
+    shares of the baseline volume; each unit of volume in it above the baseline is charged ``arc``, each unit
+    below it credited ``rrc`` (marginally, like tax brackets). The last band may leave ``up_to`` out: it then
+    runs on without an edge.
+    """
+
+    up_to: Fraction | None = Field(default=None, gt=0, le=10,
+                                   description="outer edge of the band, as a deviation from the baseline [-]")
+    arc: float = Field(ge=0, description="additional resource charge per unit above the baseline [currency/unit]")
+    rrc: float = Field(ge=0, description="reduced resource credit per unit below the baseline [currency/unit]")
+
+
+class VolumeTerms(_Section):
+    """Anchored pricing: the monthly price covers the forecast volume ± a deadband; outside it, additional and
+    reduced resource charges (ARC/RRC) per call or per productive hour; a minimum volume commitment
+    (take-or-pay) stops the reduced resource credits at the committed volume (domain.md §3.1)."""
+
+    unit: Literal["call", "productive_hour"] = Field(
+        default="call", description="what ARC/RRC are charged per: answered calls or productive hours")
+    deadband: Fraction = Field(default=0.0, ge=0, lt=1,
+                               description="deviation from the baseline billed at the monthly price alone [-]")
+    bands: tuple[VolumeBand, ...] = Field(default=(), description="ARC/RRC bands beyond the deadband, outward")
+    min_commitment: Fraction | None = Field(
+        default=None, gt=0, le=1,
+        description="take-or-pay: the client pays for at least this share of the forecast volume [-]")
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> VolumeTerms:
+        edge = self.deadband
+        for k, band in enumerate(self.bands):
+            last = k == len(self.bands) - 1
+            if band.up_to is None and not last:
+                raise ValueError(f"bands: band {k + 1} of {len(self.bands)} has no up_to; only the last band "
+                                 f"may run on without an edge")
+            if band.up_to is not None and band.up_to <= edge:
+                where = "the deadband" if k == 0 else f"band {k}'s up_to"
+                raise ValueError(f"bands: band {k + 1}'s up_to {band.up_to:g} must be above {where} ({edge:g}); "
+                                 f"the bands run outward from the deadband")
+            edge = band.up_to if band.up_to is not None else edge
+        if self.min_commitment is not None:
+            if not self.bands:
+                raise ValueError("min_commitment is pointless without bands: with no reduced resource credit (rrc) "
+                                 "the monthly price is owed whatever the volume")
+            if self.min_commitment >= 1 - self.deadband:
+                raise ValueError(f"min_commitment is inside the deadband (volume down to {1 - self.deadband:g} "
+                                 f"of the forecast is billed at the full price), so it never binds")
+        return self
+
+
 class RateCard(_Section):
     """The provider's cost components and pricing formula (domain.md §3)."""
 
@@ -126,6 +178,8 @@ class RateCard(_Section):
     billable_hours_tolerance: Fraction | None = Field(default=None, ge=0, le=1)
     shift_premiums: tuple[ShiftPremium, ...] = Field(
         default=(), description="wage premiums by time of day; windows may not overlap")
+    volume: VolumeTerms | None = Field(
+        default=None, description="anchored pricing: deadband, ARC/RRC bands, minimum commitment")
 
     @model_validator(mode="after")
     def _premiums_apart(self) -> RateCard:
@@ -177,6 +231,12 @@ class Credits(_Section):
     )
     include_in_price: bool = True
     risk_premium: Fraction = Field(default=0.0, ge=0, le=1)
+    forecast_tolerance: Fraction | None = Field(
+        default=None, gt=0, le=2,
+        description="forecast-miss exclusion: no credit (and no miss) in a month whose volume exceeds the "
+                    "forecast by more than this share")
+    grace_months: int = Field(default=0, ge=0, le=60,
+                              description="ramp-up: the first months of the term carry no credits")
 
     @model_validator(mode="after")
     def _pool(self) -> Credits:

@@ -52,7 +52,22 @@ def test_tiers_side_by_side_with_files(cli, tmp_path):
     fte = {name: doc["staffing"]["fte"] for name, doc in tiers.items()}
     assert fte["gold"] >= fte["silver"] >= fte["bronze"]
     assert {p.name for p in tmp_path.iterdir()} == {"tiers.json", "tiers.csv", "tiers.xlsx", "tiers_figure.png",
-                                                    "tiers_figure.svg"}
+                                                    "tiers_figure.svg", "summary.md", "summary.pdf"}
+    book = load_workbook(tmp_path / "tiers.xlsx")
+    assert book.sheetnames[0] == "About"
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row[0]}
+    assert about["Seed"] == 0 and about["callsim version"] and "tiers" in about["Reproduce"]
+    assert "Definition: P(miss)" in about and "Contract: Service level" in about
+    sheet = book["Comparison"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["Item", "Unit", "gold", "silver", "bronze"]  # no pandas "Index" column
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    p_miss = rows["P(miss) a month"]
+    assert p_miss[1].value == "%" and all(c.number_format == "0.0%" for c in p_miss[2:])
+    assert all(isinstance(c.value, int | float) and 0 <= c.value <= 1 for c in p_miss[2:])  # a number, not "70%"
+    price = rows["Price per month"]
+    assert price[1].value == "USD/month" and price[2].number_format.startswith('"$"')
+    assert {"Contract terms", "Assumptions", "Provenance"} <= set(book.sheetnames)
 
 
 def test_frontier_points_and_marginal_cost(cli, tmp_path):
@@ -66,6 +81,17 @@ def test_frontier_points_and_marginal_cost(cli, tmp_path):
     agents = [sum(p["quote"]["staffing"]["agents_per_interval"]) for p in doc["points"]]
     assert agents == sorted(agents)
     assert (tmp_path / "frontier_figure.png").stat().st_size > 10_000
+    assert doc["marginal_cost_unit"] == "USD a month per percentage point"
+    assert doc["contract_target"] == pytest.approx(0.90)  # bank_premium states 90/15
+    book = load_workbook(tmp_path / "frontier.xlsx")
+    sheet = book["Frontier"]
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "Target [%]" and "P(miss) [%]" in header
+    assert "Marginal cost [USD a month per percentage point]" in header
+    first = next(iter(sheet.iter_rows(min_row=2, max_row=2)))
+    assert first[0].number_format == "0.0%" and first[header.index("P(miss) [%]")].number_format == "0.0%"
+    assert first[header.index("Price per month [USD]")].number_format.startswith('"$"')
+    assert book.sheetnames[0] == "About"
 
 
 def test_sensitivity_table_and_tornado(cli, tmp_path):
@@ -77,6 +103,10 @@ def test_sensitivity_table_and_tornado(cli, tmp_path):
     assert price[("volume", 0.1)] > price[("volume", -0.1)]
     assert price[("shrinkage", 0.1)] > price[("shrinkage", -0.1)]
     assert (tmp_path / "tornado_figure.svg").stat().st_size > 0
+    sheet = load_workbook(tmp_path / "sensitivity.xlsx")["Sensitivity"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Input moved", "Step [%]"]
+    assert all(row[1].number_format == "0.0%" for row in sheet.iter_rows(min_row=2))
 
 
 def test_quote_files(cli, tmp_path):
@@ -86,9 +116,18 @@ def test_quote_files(cli, tmp_path):
     assert {"quote.json", "quote.xlsx", "staffing.csv", "cost.csv", "price.csv", "comparison.csv",
             "staffing_figure.png", "staffing_figure.svg", "monthly_sl_figure.png"} <= names
     book = load_workbook(tmp_path / "quote.xlsx")
-    assert {"Summary", "Staffing", "Cost", "Price", "Comparison", "Tiers"} <= set(book.sheetnames)
-    menu = [row[0] for row in book["Tiers"].iter_rows(min_row=2, values_only=True)]
+    assert {"About", "Summary", "Contract terms", "Assumptions", "Staffing per interval", "Cost lines",
+            "Price per unit", "Staffing methods", "Simulated months", "Term (12 months)", "Tier menu",
+            "Provenance"} <= set(book.sheetnames)
+    menu = [row[0] for row in book["Tier menu"].iter_rows(min_row=2, values_only=True)]
     assert menu == ["gold", "silver", "bronze"]
+    summary = {row[0].value: row for row in book["Summary"].iter_rows(min_row=2)}
+    assert summary["SLA"][1].value.startswith("90/15")  # the SLA terms are on the summary
+    unit_price = summary["Price per FTE-month (billing unit)"]
+    assert unit_price[2].value == "USD per FTE-month" and unit_price[1].number_format.startswith('"$"')
+    assert summary["P(miss) a month"][1].number_format == "0.0%"
+    seed = next(row[1] for row in book["About"].iter_rows() if row[0].value == "Seed")
+    assert seed.value == 0 and seed.number_format == "#,##0"  # a whole number, not "seed 0.00"
 
 
 @pytest.mark.parametrize(

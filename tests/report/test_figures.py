@@ -272,3 +272,24 @@ def test_no_pyplot_and_light_table_imports() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[] False"
+
+
+def test_frontier_price_axis_starts_at_zero_and_marks_the_contract_target() -> None:
+    fig = figures.frontier([0.8, 0.85, 0.9], [270_000, 280_000, 290_000], [0.1, 0.08, 0.06],
+                           target_label="Service-level target", currency="USD", marginal_costs=True,
+                           contract_target=0.8)
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("Contract target today: 80%" in text for text in legend), legend
+    notes = [t.get_text() for t in ax.texts]
+    assert any("a month per pt" in text for text in notes), notes
+    zoomed = figures.frontier([0.8, 0.9], [270_000, 290_000], None, target_label="Service-level target",
+                              currency="USD", price_from_zero=False)
+    assert zoomed.axes[0].get_ylim()[0] > 0
+    assert "does not start at zero" in zoomed.axes[0].get_ylabel()
+
+
+def test_tornado_says_its_axis_does_not_start_at_zero() -> None:
+    fig = figures.tornado(100.0, [("Volume", "-10%", "+10%", 90.0, 112.0)], currency="USD")
+    assert "not from zero" in fig.axes[0].get_xlabel() and fig.axes[0].get_xlabel().endswith("[USD]")

@@ -40,25 +40,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator import __version__
-from simulator.errors import InfeasibleTargetError, ScenarioError
+from simulator.errors import ScenarioError
 from simulator.pricing.billing import billing_quantities, billing_units
 from simulator.pricing.cost import Workload, contract_handle_seconds, cost_build_up
 from simulator.pricing.fte import fte_chain
 from simulator.pricing.term import term_schedule
 from simulator.quoting.priced import ConstraintCost, price_staffing
 from simulator.quoting.result import PlanComparison, Quote
+from simulator.quoting.staffed import Staffed, staff_for_quote, staffing_identity
 from simulator.quoting.terms import quote_volume
-from simulator.risk import RISK_METHODS, MonthRunner, MonthSet, RiskMonths, simulated_months, surrogate_months
+from simulator.risk import RISK_METHODS, MonthRunner, MonthSet, RiskMonths
 from simulator.scenario.model import Scenario
-from simulator.staffing import analytic_staffing, normalise_choice
+from simulator.staffing import StaffingPlan, normalise_choice
 from simulator.staffing.limits import judged_under
-from simulator.staffing.result import staff_contract
 from simulator.sweep import SEQUENTIAL, Backend, Task, digest
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulator.sweep import Sweep
 
-__all__ = ["QuoteFn", "QuoteOptions", "quote", "quote_all", "quote_in_worker"]
+__all__ = ["QuoteFn", "QuoteOptions", "price_quote", "quote", "quote_all", "quote_in_worker"]
 
 Progress = Callable[[int, int], None]
 QuoteFn = Callable[[Scenario], Any]
@@ -70,13 +70,13 @@ def _positive_int(value: Any, field: str) -> int:
     return int(value)
 
 
-def _analytic_comparison(scenario: Scenario, method: str, rate_card_unit: str) -> PlanComparison:
-    """The plan one Erlang method gives, priced like the quote (answered calls by that method's formulas)."""
-    try:
-        plan = analytic_staffing(scenario, method=method)
-    except InfeasibleTargetError as error:
+def _analytic_comparison(scenario: Scenario, method: str, plan: StaffingPlan | str,
+                         rate_card_unit: str) -> PlanComparison:
+    """The plan one Erlang method gives (or why it gives none), priced like the quote (answered calls by that
+    method's formulas)."""
+    if isinstance(plan, str):
         return PlanComparison(method=method, basis="formulas", chain=None, price=math.nan, price_per_unit=math.nan,
-                              service_level=math.nan, abandon_rate=math.nan, error=str(error))
+                              service_level=math.nan, abandon_rate=math.nan, error=plan)
     days = scenario.demand.days_per_month
     chain = fte_chain(plan.agents, agents_for_sla=plan.agents_for_sla, interval_seconds=scenario.interval_seconds,
                       days_per_month=days, staffing=scenario.staffing, rate_card=scenario.rate_card)
@@ -158,26 +158,18 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         return price_staffing(scenario, agents, None, sims, months_at).objective()
 
     with MonthRunner(workers=workers, progress=progress, backend=backend) as runner:
-        staffing = staff_contract(scenario, seed=seed, replications=replications, months=months, runner=runner,
-                                  objective=objective)
-        solution = staffing.solution
-        if method == "simulation":
-            risk_months = simulated_months(scenario, staffing.agents, months=months, seed=seed, runner=runner)
-        elif solution.risk_months is not None and solution.risk_months.months == months:
-            risk_months = solution.risk_months
-        else:
-            risk_months = surrogate_months(scenario, staffing.agents, staffing.calibration, months=months,
-                                           seed=seed)
-        # What each binding limit costs, both sides priced on surrogate months (the same shocks), so that the
-        # difference is the limit's and not the risk method's.
-        def on_surrogate(agents: np.ndarray, solved: Any) -> Any:
-            at = solved.risk_months or surrogate_months(scenario, agents, solved.calibration, months=months,
-                                                        seed=seed)
-            return price_staffing(judged_under(scenario, solved.limits), agents, None, solved.sims, at)
+        # The price of a candidate is the cost criterion's to minimise; under the others the staffing never
+        # looks at a price (which is what lets scenarios that differ only in their prices share it).
+        staffed = staff_for_quote(scenario, seed=seed, months=months, replications=replications, method=method,
+                                  runner=runner,
+                                  objective=objective if scenario.staffing.criterion == "cost" else None)
+    return price_quote(scenario, staffed, seed=seed, term_months=term_months)
 
-        relaxed = {name: on_surrogate(other.agents, other) for name, other in staffing.relaxed.items()}
-        basis = (on_surrogate(staffing.agents, solution) if relaxed and method == "simulation" else None)
 
+def price_quote(scenario: Scenario, staffed: Staffed, *, seed: int, term_months: int | None = None) -> Quote:
+    """The pricing of a quote (FTE chain, cost, credits, every unit, commercial terms, term, the limits' costs,
+    the methods compared) on a staffing and its months (:func:`simulator.quoting.staffed.staff_for_quote`)."""
+    staffing, risk_months = staffed.staffing, staffed.risk_months
     priced = price_staffing(scenario, staffing.agents, staffing.agents_for_sla, staffing.sims, risk_months)
     chain, workload, cost, credit = priced.chain, priced.workload, priced.cost, priced.credit
     currency = scenario.agreement.currency
@@ -187,12 +179,17 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         credit.price, chain=chain, rate_card=scenario.rate_card, term_months=term_months, currency=currency,
         expected_credit_share=credit.expected_credit_share, grace_months=scenario.credits.grace_months,
         expected_adjustment=0.0 if volume is None else volume.expected_adjustment)
-    constraints = {name: ConstraintCost.between(name, basis or priced, other) for name, other in relaxed.items()}
+
+    def on_surrogate(solved: Any, months_at: RiskMonths) -> Any:
+        return price_staffing(judged_under(scenario, solved.limits), solved.agents, None, solved.sims, months_at)
+
+    basis = None if staffed.basis_months is None else on_surrogate(staffing.solution, staffed.basis_months)
+    constraints = {name: ConstraintCost.between(name, basis or priced,
+                                                on_surrogate(staffing.relaxed[name], staffed.relaxed_months[name]))
+                   for name in staffed.relaxed_months}
 
     unit = scenario.billing.unit
-    comparison = [_analytic_comparison(scenario, "erlang_c", unit)]
-    if scenario.patience is not None:
-        comparison.append(_analytic_comparison(scenario, "erlang_a", unit))
+    comparison = [_analytic_comparison(scenario, name, plan, unit) for name, plan in staffed.plans.items()]
     simulated = staffing.sims.pooled()
     comparison.append(PlanComparison(
         method="simulation", basis=f"simulation-driven ({staffing.criterion} criterion), simulated on the "
@@ -202,7 +199,7 @@ def quote(scenario: Scenario, *, seed: int | None = None, months: int | None = N
         service_level=simulated["service_level"], abandon_rate=simulated["abandon_rate"]))
     return Quote(scenario=scenario, seed=seed, staffing=staffing, chain=chain, workload=workload, cost=cost,
                  credit=credit, risk_months=risk_months, units=units, term=term, comparison=tuple(comparison),
-                 constraints=constraints, volume=volume)
+                 constraints=constraints, volume=volume, staffed=staffed)
 
 
 @dataclass(frozen=True)
@@ -239,11 +236,24 @@ def quote_in_worker(scenario: Scenario, options: QuoteOptions) -> Quote:
 
 def quote_all(named: Sequence[tuple[str, Scenario]], *, options: QuoteOptions | None = None,
               sweep: Sweep | None = None, quote_fn: QuoteFn | None = None) -> list[Any]:
-    """Quote every (key, scenario) as one sweep (each quote one task), results in the given order."""
+    """Quote every (key, scenario) as one sweep, results in the given order. Scenarios that differ only in what is
+    priced (:func:`simulator.quoting.staffed.staffing_identity`) are staffed once, by the first of them, and the
+    others priced on its staffing here: the same quotes, without running the staffing engine again."""
     if quote_fn is not None:
         return [quote_fn(scenario) for _, scenario in named]
     from simulator.sweep import Sweep
 
     chosen = options if options is not None else QuoteOptions()
-    return (sweep if sweep is not None else Sweep()).run([chosen.task(key, s) for key, s in named])
-
+    first: dict[str, int] = {}  # staffing identity -> the position that staffs it
+    owners = []
+    for position, (_, scenario) in enumerate(named):
+        owners.append(first.setdefault(staffing_identity(scenario, asdict(chosen)), position))
+    staffing_owners = sorted(set(owners))
+    quoted = (sweep if sweep is not None else Sweep()).run([chosen.task(*named[i]) for i in staffing_owners])
+    by_owner = dict(zip(staffing_owners, quoted, strict=True))
+    out = []
+    for position, (_, scenario) in enumerate(named):
+        owner = by_owner[owners[position]]
+        out.append(owner if owners[position] == position else price_quote(
+            scenario, owner.staffed.for_scenario(scenario), seed=owner.seed, term_months=chosen.term_months))
+    return out

@@ -25,9 +25,12 @@ from simulator.risk import RiskMonths
 from simulator.scenario.model import Scenario
 from simulator.staffing.result import ContractStaffing
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:
+    # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
+
+    from simulator.quoting.staffed import Staffed
 
 __all__ = ["P_MISS_WARNING", "PlanComparison", "Quote"]
 
@@ -82,6 +85,7 @@ class Quote:
     comparison: tuple[PlanComparison, ...]
     constraints: dict[str, ConstraintCost]  # per limit that binds somewhere: what it costs a month
     volume: VolumeCharges | None = None  # ARC/RRC and take-or-pay on the risk months (rate_card.volume)
+    staffed: Staffed | None = None  # the staffing and months it was priced on (shared by priced-only changes)
 
     # -- key figures ---------------------------------------------------------------------------------------
     @property

@@ -48,6 +48,12 @@ def test_arrival_counts_per_interval_match_poisson_means() -> None:
     # Arrivals fall inside their interval, uniformly: instants within the interval average to its middle.
     offset = (log.offered_at - model.open_seconds) % model.interval_seconds
     assert abs(offset.mean() / model.interval_seconds - 0.5) < Z * math.sqrt(1 / 12 / len(log))
+    # ... and their whole distribution is uniform: Kolmogorov-Smirnov distance below its 0.1 % critical value,
+    # 1.95 / sqrt(n) (the instants are drawn sorted, from exponential spacings, not sorted afterwards).
+    u = np.sort(offset / model.interval_seconds)
+    n = u.size
+    ks = max(float((np.arange(1, n + 1) / n - u).max()), float((u - np.arange(n) / n).max()))
+    assert ks < 1.95 / math.sqrt(n), ks
 
 
 @pytest.mark.parametrize("cv", [0.05, 0.12, 0.3])

@@ -312,12 +312,15 @@ class StaffingEngine:
             else:
                 return self._relaxed(limits, start)
             met = False
+            confirmed: set[tuple[int, ...]] = set()  # staffings the sequential rule has judged
             for _ in range(OUTER_SEARCHES):
                 found = self._search(limits, offsets, calibration, sims, candidates)
                 if found is None:
                     raise InfeasibleTargetError(self._infeasible_message(criterion), field="staffing.criterion")
                 new = self._planned(found, offsets, limits)
-                same = np.array_equal(new.agents, plan.agents)
+                key = tuple(new.agents.tolist())
+                same = key in confirmed  # judged already: its calibration cannot say anything new
+                confirmed.add(key)
                 plan, knob = new, found
                 sims, calibration, risk_months, p, p_range = self._confirm(plan.agents)
                 limit = self._limit()

@@ -50,7 +50,7 @@ from simulator.staffing.limits import (
 )
 from simulator.staffing.month_cache import MonthCache
 from simulator.staffing.plan import StaffingPlan, analytic_staffing, start_method
-from simulator.staffing.response import IntervalTargets, interval_response
+from simulator.staffing.response import IntervalResponse, IntervalTargets, interval_response
 from simulator.staffing.search import KNOB_RANGE, cost_knob, risk_knob
 from simulator.staffing.solution import Candidate, Objective, Plan, Solution
 
@@ -86,6 +86,7 @@ class StaffingEngine:
         self.interval_hours = scenario.interval_seconds / 3600.0
         self._fixed: FixedPoint | None = None
         self._occupancy: np.ndarray | None = None
+        self._floors: dict[float, np.ndarray] = {}
         self.judging = scenario  # the scenario as the limits being solved judge it (floors)
         self.solutions: dict[Limits, Solution] = {}
         # The formulas' queue (it keeps the intervals it has tabulated) and the risk months' shocks: the same
@@ -108,17 +109,16 @@ class StaffingEngine:
     def occupancy(self) -> np.ndarray | None:
         """The occupancy cap's bound per interval (None without a cap): the fewest agents whose occupancy, by
         the formulas at the load measured with the centre staffed so, is at most the cap. Found by iterating
-        from a first bound, as the fixed point is (simulate, measure, re-bound, until no interval
+        from the bound at the forecast load, as the fixed point is (simulate, measure, re-bound, until no interval
         moves by more than one agent), so that it depends on neither the SLA targets nor the staffing the
-        targets ask for; within one agent it is what the simulation measures at a staffing set by the cap.
-        The iteration starts from the bound at the load measured at the time-stable staffing."""
+        targets ask for; within one agent it is what the simulation measures at a staffing set by the cap."""
         cap = self.scenario.staffing.occupancy_cap
         if cap is None:
             return None
         if self._occupancy is None:
             per_iteration = fixed_point_months(self.scenario, self.replications)
-            # Start from the load measured at the time-stable staffing: near the cap's own, it settles at once.
-            agents = occupancy_bound(self.fixed_point.response, cap)
+            # Start from the forecast's load (not the time-stable staffing's, which depends on the targets).
+            agents = occupancy_bound(interval_response(self.scenario, self.plan.queue_calls, method=self.method), cap)
             for _ in range(MAX_ITERATIONS):
                 sims = self.cache.months(agents, per_iteration)
                 response = interval_response(self.scenario, sims.interval_table()["offered_per_day"], sims=sims,
@@ -131,10 +131,26 @@ class StaffingEngine:
             self._occupancy = agents
         return self._occupancy
 
+    def floor_bound(self, level: float) -> np.ndarray:
+        """An interval floor's bound per interval: the time-stable staffing at an SL target of ``level`` (the
+        iterative staffing algorithm with the floor as its only target, measured as precisely as an SLA
+        measured per interval), since a floor is such a target in every interval. Cached per level."""
+        if level not in self._floors:
+            per_iteration = fixed_point_months(self.scenario, self.replications, per_interval=True)
+            target = IntervalTargets(service_level=level)
+            self._floors[level] = iterate_staffing(self.scenario, target, self.fixed_point.response.required(target),
+                                                   lambda agents: self.cache.months(agents, per_iteration),
+                                                   months_per_iteration=per_iteration, method=self.method).agents
+        return self._floors[level]
+
+    def _bounds(self, response: IntervalResponse, limits: Limits) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        floor = None if limits.interval_floor is None else self.floor_bound(limits.interval_floor)
+        return interval_bounds(response, limits, self.occupancy, floor)
+
     # -- planning ----------------------------------------------------------------------------------------------
     def _planned(self, knob: float, offsets: np.ndarray, limits: Limits) -> Plan:
         response = self.fixed_point.response
-        lower_by, upper = interval_bounds(response, limits, self.occupancy)
+        lower_by, upper = self._bounds(response, limits)
         lower = np.max(np.stack(list(lower_by.values())), axis=0) if lower_by else np.zeros_like(upper)
         planning = self.targets.loosened(knob).shifted(offsets)
         if self.per_interval or not any(v is not None for v in planning.as_dict().values()):
@@ -222,7 +238,7 @@ class StaffingEngine:
     def _fixed_point_plan(self, limits: Limits) -> Plan:
         """The time-stable staffing within the limits: meets the targets in every interval."""
         fp = self.fixed_point
-        lower_by, upper = interval_bounds(fp.response, limits, self.occupancy)
+        lower_by, upper = self._bounds(fp.response, limits)
         lower = np.max(np.stack(list(lower_by.values())), axis=0) if lower_by else np.zeros_like(upper)
         agents = np.minimum(np.maximum(fp.agents, lower), upper)
         labels = target_labels(fp.response, self.targets)

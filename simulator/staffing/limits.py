@@ -70,17 +70,19 @@ def occupancy_bound(response: IntervalResponse, cap: float) -> np.ndarray:
     return response.smallest(ok)
 
 
-def interval_bounds(response: IntervalResponse, limits: Limits,
-                    occupancy: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def interval_bounds(response: IntervalResponse, limits: Limits, occupancy: np.ndarray | None = None,
+                    floor: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Lower bounds per interval by limit name, and the upper bound (max_agents, or the table's top).
-    ``occupancy``: the occupancy cap's bound, where it was found elsewhere (default: from ``response``)."""
+    ``occupancy``, ``floor``: the occupancy cap's and the interval floor's bounds, where they were found
+    elsewhere (default: from ``response``)."""
     lower: dict[str, np.ndarray] = {}
     open_ = response.calls > 0
     if limits.occupancy_cap is not None:
         lower["occupancy_cap"] = (occupancy_bound(response, limits.occupancy_cap) if occupancy is None
                                   else np.asarray(occupancy, dtype=int))
     if limits.interval_floor is not None:
-        lower["floor"] = response.required(IntervalTargets(service_level=limits.interval_floor))
+        lower["floor"] = (response.required(IntervalTargets(service_level=limits.interval_floor)) if floor is None
+                          else np.asarray(floor, dtype=int))
     if limits.min_agents is not None:
         lower["min_agents"] = np.full(response.calls.size, limits.min_agents, dtype=int)
     upper = np.full(response.calls.size, response.top if limits.max_agents is None else limits.max_agents,

@@ -23,12 +23,14 @@ from simulator.staffing.result import ContractStaffing, staff_contract
 from simulator.staffing.solution import Objective
 from simulator.sweep import digest
 
-__all__ = ["PRICED_ONLY", "Staffed", "staff_for_quote", "staffing_identity"]
+__all__ = ["PRICED_ONLY", "STAFFED_TOO", "Staffed", "staff_for_quote", "staffing_identity"]
 
 # Fields the staffing and the risk months never read (unless the criterion is cost): only the pricing does.
 # The rate card's shift premiums weigh the allocation's agent-intervals, so they stay.
 PRICED_ONLY = ("staffing.shrinkage", "staffing.schedule_efficiency", "billing", "credits", "agreement", "tiers",
                "tier", "name")
+# ... but of those, the risk criterion counts P(miss) as the contract does: without the months it excuses.
+STAFFED_TOO = ("credits.forecast_tolerance",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +52,7 @@ def staffing_identity(scenario: Scenario, options: dict[str, Any]) -> str:
     """A digest of everything the staffing of ``scenario`` depends on, with the run ``options`` (seed, months,
     replications, risk method): equal digests, equal staffing and risk months."""
     values = scenario.model_dump(mode="json")
+    kept = {path: values[path.split(".")[0]].get(path.split(".")[1]) for path in STAFFED_TOO}
     if scenario.staffing.criterion != "cost":
         for path in PRICED_ONLY:
             head, _, leaf = path.partition(".")
@@ -58,6 +61,7 @@ def staffing_identity(scenario: Scenario, options: dict[str, Any]) -> str:
             else:
                 values.pop(head, None)
         values["rate_card"] = {"shift_premiums": values["rate_card"].get("shift_premiums")}
+        values["staffed_too"] = kept
     return digest("staffing", {"values": values, "options": options, "callsim": __version__})
 
 

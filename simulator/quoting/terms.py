@@ -19,6 +19,7 @@ from simulator.pricing.billing import billing_quantities
 from simulator.pricing.cost import Workload
 from simulator.pricing.fte import FteChain
 from simulator.pricing.volume import VolumeCharges, volume_charges
+from simulator.risk.surrogate import forecast_miss_excused, month_shocks, month_volume
 from simulator.scenario.model import Scenario, VolumeTerms
 
 __all__ = ["excused_months", "month_indices", "moved_deadband", "quote_volume"]
@@ -26,20 +27,16 @@ __all__ = ["excused_months", "month_indices", "moved_deadband", "quote_volume"]
 
 def month_indices(scenario: Scenario, risk_months: Any) -> tuple[np.ndarray, np.ndarray]:
     """Each risk month's volume and AHT as multiples of the forecast, ((M,), (M,)). [-]"""
-    from simulator.risk.surrogate import month_shocks
-
-    month, days, aht = month_shocks(scenario, months=risk_months.months, seed=risk_months.seed)
-    return month * days.mean(axis=1), np.asarray(aht, dtype=float)
+    shocks = month_shocks(scenario, months=risk_months.months, seed=risk_months.seed)
+    return month_volume(shocks), np.asarray(shocks[2], dtype=float)
 
 
 def excused_months(scenario: Scenario, risk_months: Any) -> np.ndarray | None:
     """Months whose volume exceeds the forecast by more than ``credits.forecast_tolerance`` (None: no such
     exclusion in the contract). (M,) bool"""
-    tolerance = scenario.credits.forecast_tolerance
-    if tolerance is None:
+    if scenario.credits.forecast_tolerance is None:
         return None
-    volume, _ = month_indices(scenario, risk_months)
-    return np.asarray(volume > 1.0 + tolerance + 1e-12)
+    return forecast_miss_excused(scenario, month_shocks(scenario, months=risk_months.months, seed=risk_months.seed))
 
 
 def quote_volume(scenario: Scenario, risk_months: Any, *, chain: FteChain, workload: Workload,

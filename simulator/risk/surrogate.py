@@ -86,6 +86,22 @@ def month_shocks(scenario: Scenario, *, months: int, seed: int) -> tuple[np.ndar
 Shocks = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
+def month_volume(shocks: Shocks) -> np.ndarray:
+    """Each risk month's volume as a multiple of the forecast: the month multiplier × the mean of its day
+    multipliers (every open day has the same forecast). (M,) [-]"""
+    month, days, _ = shocks
+    return np.asarray(month * days.mean(axis=1), dtype=float)
+
+
+def forecast_miss_excused(scenario: Scenario, shocks: Shocks) -> np.ndarray | None:
+    """The risk months the forecast-miss exclusion excuses: volume above the forecast by more than
+    ``credits.forecast_tolerance`` (None: the contract has no such exclusion). (M,) bool"""
+    tolerance = scenario.credits.forecast_tolerance
+    if tolerance is None:
+        return None
+    return np.asarray(month_volume(shocks) > 1.0 + tolerance + 1e-12)
+
+
 def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, *, months: int,
                      seed: int, queue: QueueModel | None = None, shocks: Shocks | None = None) -> RiskMonths:
     """The ``"surrogate"`` method (rule in the module docstring): formulas at every month's shocked loads,

@@ -35,7 +35,7 @@ from simulator.errors import InfeasibleTargetError
 from simulator.risk.calibration import Calibration
 from simulator.risk.months import METRICS, MonthRunner, MonthSet, RiskMonths
 from simulator.risk.queue import QueueModel
-from simulator.risk.surrogate import month_shocks, surrogate_months
+from simulator.risk.surrogate import forecast_miss_excused, month_shocks, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import allocate
 from simulator.staffing.criteria import criterion_metrics, judge, planning_offsets, standard_errors
@@ -93,6 +93,7 @@ class StaffingEngine:
         # for every staffing the search looks at.
         self.queue = QueueModel.from_scenario(scenario)
         self.shocks = month_shocks(scenario, months=self.risk_months_count, seed=self.seed)
+        self.excused = forecast_miss_excused(scenario, self.shocks)
         self.cache = MonthCache(scenario, runner, seed=self.seed, replications=self.replications, queue=self.queue)
 
     # -- the time-stable start -------------------------------------------------------------------------------
@@ -250,6 +251,14 @@ class StaffingEngine:
         return surrogate_months(self.scenario, agents, calibration, months=self.risk_months_count, seed=self.seed,
                                 queue=self.queue, shocks=self.shocks)
 
+    def _p_miss(self, months: RiskMonths, judging: Scenario | None = None) -> float:
+        """P(a target missed in a month) as the contract counts it: the months the forecast-miss exclusion
+        excuses (volume far above the forecast) miss nothing."""
+        misses = months.misses(self.judging if judging is None else judging)
+        if self.excused is not None:
+            misses = misses & ~self.excused
+        return float(misses.mean())
+
     def _limit(self) -> float | None:
         """The P(miss) the criterion allows (``risk``: staffing.risk; ``cost``: staffing.max_p_miss, maybe
         None)."""
@@ -266,14 +275,14 @@ class StaffingEngine:
         while True:
             sims, calibration = self.cache.calibration(agents, count)
             months = self._surrogate(agents, calibration)
-            p = months.p_miss_any(self.judging)
+            p = self._p_miss(months)
             if count >= self.replications or limit is None:
                 if limit is None and count < self.replications:
                     count = self.replications  # cost without a P(miss) cap: judged on every replication
                     continue
                 return sims, calibration, months, p, None
-            worse = self._surrogate(agents, calibration.shifted(CONFIRM_Z)).p_miss_any(self.judging)
-            better = self._surrogate(agents, calibration.shifted(-CONFIRM_Z)).p_miss_any(self.judging)
+            worse = self._p_miss(self._surrogate(agents, calibration.shifted(CONFIRM_Z)))
+            better = self._p_miss(self._surrogate(agents, calibration.shifted(-CONFIRM_Z)))
             if worse <= limit + _TIE or better > limit + _TIE:
                 return sims, calibration, months, p, (better, worse)
             count = min(self.replications, count + CONFIRM_STEP)
@@ -291,14 +300,14 @@ class StaffingEngine:
             return self._planned(knob, offsets, limits)
 
         if self.scenario.staffing.criterion == "risk":
-            return risk_knob(plan_at, lambda plan: self._surrogate(plan.agents, calibration).p_miss_any(self.judging),
+            return risk_knob(plan_at, lambda plan: self._p_miss(self._surrogate(plan.agents, calibration)),
                              self.scenario.staffing.risk, self._note(candidates))
         assert self.objective is not None
         objective = self.objective
 
         def price(plan: Plan) -> tuple[float, float]:
             months = self._surrogate(plan.agents, calibration)
-            return months.p_miss_any(self.judging), objective(plan.agents, months, sims)["total"]
+            return self._p_miss(months), objective(plan.agents, months, sims)["total"]
 
         return cost_knob(plan_at, price, self.scenario.staffing.max_p_miss, self._note(candidates))
 
@@ -364,7 +373,7 @@ class StaffingEngine:
                                         field="staffing.criterion")
         plan = self._planned(found, start.offsets, limits)
         risk_months = self._surrogate(plan.agents, calibration)
-        p = risk_months.p_miss_any(self.judging)
+        p = self._p_miss(risk_months)
         limit = self._limit()
         met = limit is None or p <= limit + _TIE
         total = None if self.objective is None else self.objective(plan.agents, risk_months, sims)["total"]
@@ -388,7 +397,7 @@ class StaffingEngine:
             met = judge(values, self.scenario)[0]
         else:
             risk_months = self._surrogate(agents, calibration)
-            p = risk_months.p_miss_any(self.scenario)
+            p = self._p_miss(risk_months, self.scenario)
             limit = self._limit()
             met = limit is None or p <= limit + _TIE
         plan = Plan(agents=agents, need=agents, binding=["fixed"] * agents.size, allocation=None,

@@ -43,3 +43,10 @@ def test_under_the_cost_criterion_every_price_input_is_the_staffings_too(base) -
     cost = base.with_changes({"staffing.criterion": "cost"}, label="t")
     assert staffing_identity(cost, vars(OPTIONS)) != staffing_identity(
         cost.with_changes({"rate_card.margin": 0.2}, label="t"), vars(OPTIONS))
+
+
+def test_the_forecast_miss_exclusion_is_the_staffings_too(base) -> None:
+    """The risk criterion counts P(miss) without the months the exclusion excuses, so the exclusion is not a
+    priced-only change."""
+    assert staffing_identity(base, vars(OPTIONS)) != staffing_identity(
+        base.with_changes({"credits.forecast_tolerance": 0.1}, label="t"), vars(OPTIONS))

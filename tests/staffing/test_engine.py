@@ -163,3 +163,16 @@ def test_cost_criterion_keeps_the_cheapest_priced_staffing_within_its_cap():
     cheapest = min(c.objective for c in allowed)
     assert any(np.array_equal(c.agents, q.staffing.agents) and c.objective == cheapest for c in allowed)
     assert q.staffing.met == (q.risk_months.p_miss_any(s) <= 0.3)
+
+
+def test_the_risk_criterion_counts_p_miss_as_the_contract_does():
+    """With a forecast-miss exclusion, the months it excuses (volume more than 3 % over the forecast here) miss
+    nothing: the risk answer is no dearer than without the exclusion, and its P(miss) counted as the contract
+    counts it (the quote's credits apply the same exclusion) is within the limit."""
+    base = load_scenario(None, ("demand.calls_per_day=1200", "demand.days_per_month=8", "staffing.criterion=risk",
+                                "staffing.risk=0.2", "demand.month_cv=0.08"))
+    excused = base.with_changes({"credits.forecast_tolerance": 0.03}, label="test")
+    plain, lenient = (quote(s, replications=4, months=100, workers=1) for s in (base, excused))
+    assert lenient.credit.p_excluded is not None and lenient.credit.p_excluded > 0.2
+    assert lenient.staffing.agents.sum() <= plain.staffing.agents.sum()
+    assert lenient.credit.p_miss <= 0.2 + 1e-12 and lenient.staffing.met

@@ -17,10 +17,10 @@ Two cases, each against its baseline (issue "Interactive speed": targets as rati
    fast path against callsim's simpy engine on the same month (the same draws, the same call log): target
    >= 100x.
 
-Each rate is the best of 5 rounds (2 with ``--quick``) that take turns, since the machine may be shared, and
-counts the whole job: drawing the random numbers, simulating, and (for callsim) building the call log. The
-fast path is compiled (or loaded from numba's cache) before the rounds start; the first run after installing
-compiles it, which is printed apart.
+Each rate is the best of 5 rounds (2 with ``--quick``) that take turns, since the machine may be shared, each
+timed with Python's garbage collector off (as ``timeit`` does), and counts the whole job: drawing the random
+numbers, simulating, and (for callsim) building the call log. The fast path is compiled (or loaded from numba's
+cache) before the rounds start; the first run after installing compiles it, which is printed apart.
 
 Then the peak memory of a simulated month of about one million calls (22 days of 12 hours, a day-shaped
 profile, lognormal talk, time-varying staffing) with its full call log, measured with tracemalloc (the
@@ -33,13 +33,15 @@ Run: ``python benchmarks/bench_sim.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import resource
 import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -143,12 +145,13 @@ def engine_only(model: CentreModel, repeats: int) -> tuple[float, float]:
             draws = draw_roots(model, timeline, streams)
             plan = root_plan(model, draws)
             pool = ChildPool(model, streams)
-            start = time.perf_counter()
-            if name == "simpy":
-                _Centre(model, timeline, draws, plan, pool).run()
-            else:
-                fastpath.run(model, timeline, draws, plan, pool)
-            best[name] = min(best[name], time.perf_counter() - start)
+            with quiet_gc():
+                start = time.perf_counter()
+                if name == "simpy":
+                    _Centre(model, timeline, draws, plan, pool).run()
+                else:
+                    fastpath.run(model, timeline, draws, plan, pool)
+                best[name] = min(best[name], time.perf_counter() - start)
     return best["simpy"], best["fast"]
 
 
@@ -158,10 +161,23 @@ def rates(contenders: dict[str, tuple[Callable[[float, int], int], float]], repe
     best = dict.fromkeys(contenders, 0.0)
     for seed in range(repeats):
         for name, (run, hours) in contenders.items():
-            start = time.perf_counter()
-            calls = run(hours, seed)
-            best[name] = max(best[name], calls / (time.perf_counter() - start))
+            with quiet_gc():
+                start = time.perf_counter()
+                calls = run(hours, seed)
+                best[name] = max(best[name], calls / (time.perf_counter() - start))
     return best
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Collect, then keep Python's cyclic garbage collector off while timing (as ``timeit`` does), so that no
+    contender pays for the garbage another left behind."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def month_model() -> CentreModel:

@@ -271,15 +271,13 @@ class StaffingEngine:
         its months, calibration and risk months, P(miss), and P(miss) at the better and worse drift where the
         rule stopped early."""
         limit = self._limit()
-        count = min(PRELIMINARY_MONTHS, self.replications)
+        # Without a P(miss) limit (cost with no cap) there is no verdict to reach early: every replication.
+        count = self.replications if limit is None else min(PRELIMINARY_MONTHS, self.replications)
         while True:
             sims, calibration = self.cache.calibration(agents, count)
             months = self._surrogate(agents, calibration)
             p = self._p_miss(months)
-            if count >= self.replications or limit is None:
-                if limit is None and count < self.replications:
-                    count = self.replications  # cost without a P(miss) cap: judged on every replication
-                    continue
+            if limit is None or count >= self.replications:
                 return sims, calibration, months, p, None
             worse = self._p_miss(self._surrogate(agents, calibration.shifted(CONFIRM_Z)))
             better = self._p_miss(self._surrogate(agents, calibration.shifted(-CONFIRM_Z)))

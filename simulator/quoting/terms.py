@@ -1,11 +1,9 @@
 """The commercial terms of a quote on its simulated months: each month's volume against the forecast, the months
 the forecast-miss exclusion excuses, and the ARC/RRC and take-or-pay charges (:mod:`simulator.pricing.volume`).
 
-The risk months already carry each month's shocks (:mod:`simulator.risk`): a month multiplier on volume, a day
-multiplier per open day and an AHT multiplier. A month's expected volume is the forecast × the month multiplier
-× the mean of its day multipliers (every open day has the same forecast); they are drawn again here from the
-months' own seeds by :func:`simulator.risk.surrogate.month_shocks`, which gives the simulated and the surrogate
-months the same shocks, so nothing in the risk package has to carry them.
+The risk months carry each month's volume and AHT as multiples of the forecast (:mod:`simulator.risk`): a
+month's expected volume is the forecast × its month multiplier × the mean of its day multipliers (every open day
+has the same forecast), the shocks that the simulated and the surrogate months share.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from simulator.pricing.billing import billing_quantities
 from simulator.pricing.cost import Workload
 from simulator.pricing.fte import FteChain
 from simulator.pricing.volume import VolumeCharges, volume_charges
-from simulator.risk.surrogate import forecast_miss_excused, month_shocks, month_volume
+from simulator.risk.surrogate import forecast_miss_excused
 from simulator.scenario.model import Scenario, VolumeTerms
 
 __all__ = ["excused_months", "month_indices", "moved_deadband", "quote_volume"]
@@ -27,8 +25,7 @@ __all__ = ["excused_months", "month_indices", "moved_deadband", "quote_volume"]
 
 def month_indices(scenario: Scenario, risk_months: Any) -> tuple[np.ndarray, np.ndarray]:
     """Each risk month's volume and AHT as multiples of the forecast, ((M,), (M,)). [-]"""
-    shocks = month_shocks(scenario, months=risk_months.months, seed=risk_months.seed)
-    return month_volume(shocks), np.asarray(shocks[2], dtype=float)
+    return risk_months.volume, risk_months.aht_multiplier
 
 
 def excused_months(scenario: Scenario, risk_months: Any) -> np.ndarray | None:
@@ -36,7 +33,7 @@ def excused_months(scenario: Scenario, risk_months: Any) -> np.ndarray | None:
     exclusion in the contract). (M,) bool"""
     if scenario.credits.forecast_tolerance is None:
         return None
-    return forecast_miss_excused(scenario, month_shocks(scenario, months=risk_months.months, seed=risk_months.seed))
+    return forecast_miss_excused(scenario, risk_months.volume)
 
 
 def quote_volume(scenario: Scenario, risk_months: Any, *, chain: FteChain, workload: Workload,

@@ -268,8 +268,11 @@ def simulated_months(scenario: Scenario, agents: Any, *, months: int, seed: int,
         for m in range(months)]
     sims = MonthSet(tuple(runner.run(models, risk_month_seeds(seed, months), scenario)), scenario.definitions)
     monthly = {name: sims.month_array(name) for name in METRICS}
+    from simulator.risk.surrogate import month_shocks, month_volume  # the same shocks the engine drew
+
+    volume = month_volume(month_shocks(scenario, months=months, seed=seed))
     return RiskMonths(method="simulation", months=months, seed=seed, outcomes=sims.outcomes(scenario),
-                      monthly=monthly, aht_multiplier=h, calibration=None)
+                      monthly=monthly, aht_multiplier=h, volume=volume, calibration=None)
 
 
 
@@ -283,6 +286,7 @@ class RiskMonths:
     outcomes: MonthOutcomes
     monthly: dict[str, np.ndarray]  # whole-month SL, abandon rate, ASA of each month (M,)
     aht_multiplier: np.ndarray  # (M,)
+    volume: np.ndarray  # each month's volume as a multiple of the forecast: month × mean day multiplier (M,)
     calibration: Calibration | None
     volume_multiplier: np.ndarray | None = None  # month multiplier of each month (M,), surrogate only
 

@@ -93,13 +93,13 @@ def month_volume(shocks: Shocks) -> np.ndarray:
     return np.asarray(month * days.mean(axis=1), dtype=float)
 
 
-def forecast_miss_excused(scenario: Scenario, shocks: Shocks) -> np.ndarray | None:
-    """The risk months the forecast-miss exclusion excuses: volume above the forecast by more than
-    ``credits.forecast_tolerance`` (None: the contract has no such exclusion). (M,) bool"""
+def forecast_miss_excused(scenario: Scenario, volume: np.ndarray) -> np.ndarray | None:
+    """The risk months the forecast-miss exclusion excuses: ``volume`` (:func:`month_volume`) above the forecast
+    by more than ``credits.forecast_tolerance`` (None: the contract has no such exclusion). (M,) bool"""
     tolerance = scenario.credits.forecast_tolerance
     if tolerance is None:
         return None
-    return np.asarray(month_volume(shocks) > 1.0 + tolerance + 1e-12)
+    return np.asarray(np.asarray(volume) > 1.0 + tolerance + 1e-12)
 
 
 def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, *, months: int,
@@ -153,7 +153,8 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
                          np.concatenate(cell_rows) if cell_rows else None)
     return RiskMonths(method="surrogate", months=months, seed=seed, outcomes=outcomes,
                       monthly={name: monthly[:, k] for k, name in enumerate(METRICS)}, aht_multiplier=h,
-                      calibration=calibration, volume_multiplier=month_mult)
+                      volume=month_volume((month_mult, day_mult, h)), calibration=calibration,
+                      volume_multiplier=month_mult)
 
 
 def _interpolate(tables: list[QueueTable], h_nodes: np.ndarray, u: np.ndarray, h: np.ndarray) -> np.ndarray:

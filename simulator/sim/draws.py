@@ -311,19 +311,20 @@ class ChildPool:
         self.columns: dict[str, list[Any]] = {name: [] for name in self.NAMES}  # the rows as Python numbers
         self._fill = 0
 
-    def _draw_block(self) -> None:
+    def _draw_block(self) -> dict[str, np.ndarray]:
+        """Draw the next block (appended to :attr:`blocks`) and return it."""
         model, streams, size = self.model, self.streams, self.BLOCK
-        blocks = self.blocks
+        block: dict[str, np.ndarray] = {}
 
         def put(name: str, values: np.ndarray | None, fill: float) -> None:
-            blocks[name].append(np.full(size, fill) if values is None else np.asarray(values, dtype=float))
+            block[name] = np.full(size, fill) if values is None else np.asarray(values, dtype=float)
 
         rng = streams["ivr"]
         put("ivr_seconds", _sample(model.ivr_navigation, rng, size), 0.0)
         if model.ivr_containment + model.ivr_abandon > 0:
-            blocks["ivr_code"].append(_ivr_codes(model, rng.random(size)))
+            block["ivr_code"] = _ivr_codes(model, rng.random(size))
         else:
-            blocks["ivr_code"].append(np.full(size, TO_QUEUE, dtype=np.int8))
+            block["ivr_code"] = np.full(size, TO_QUEUE, dtype=np.int8)
         put("patience", _sample(model.patience, streams["patience"], size), INF)
         rng = streams["handling"]
         for name in ("talk", "hold", "acw", "ring"):
@@ -332,7 +333,10 @@ class ChildPool:
         put("return_u", rng.random(size), 0.0)
         put("repeat_delay", _sample(model.repeat_delay, rng, size), 0.0)
         put("redial_delay", _sample(model.redial_delay, rng, size), 0.0)
+        for name, values in block.items():
+            self.blocks[name].append(values)
         self._fill += size
+        return block
 
     def _drawn(self, name: str, rows: int) -> np.ndarray:
         """The first ``rows`` rows of a column (drawn already)."""
@@ -346,9 +350,8 @@ class ChildPool:
     def take(self) -> int:
         """Reserve the next row; returns its index."""
         if self.count == self._fill:
-            self._draw_block()
-            for name in self.NAMES:
-                self.columns[name].extend(self.blocks[name][-1].tolist())
+            for name, values in self._draw_block().items():
+                self.columns[name].extend(values.tolist())
         k = self.count
         self.count += 1
         return k

@@ -35,7 +35,7 @@ from simulator.errors import InfeasibleTargetError
 from simulator.risk.calibration import Calibration
 from simulator.risk.months import METRICS, MonthRunner, MonthSet, RiskMonths
 from simulator.risk.queue import QueueModel
-from simulator.risk.surrogate import forecast_miss_excused, month_shocks, surrogate_months
+from simulator.risk.surrogate import forecast_miss_excused, month_shocks, month_volume, surrogate_months
 from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import allocate
 from simulator.staffing.criteria import criterion_metrics, judge, planning_offsets, standard_errors
@@ -93,7 +93,7 @@ class StaffingEngine:
         # for every staffing the search looks at.
         self.queue = QueueModel.from_scenario(scenario)
         self.shocks = month_shocks(scenario, months=self.risk_months_count, seed=self.seed)
-        self.excused = forecast_miss_excused(scenario, self.shocks)
+        self.excused = forecast_miss_excused(scenario, month_volume(self.shocks))
         self.cache = MonthCache(scenario, runner, seed=self.seed, replications=self.replications, queue=self.queue)
 
     # -- the time-stable start -------------------------------------------------------------------------------

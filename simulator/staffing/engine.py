@@ -45,12 +45,11 @@ from simulator.staffing.limits import (
     binding_labels,
     interval_bounds,
     judged_under,
-    occupancy_bound,
     target_labels,
 )
 from simulator.staffing.month_cache import MonthCache
 from simulator.staffing.plan import StaffingPlan, analytic_staffing, start_method
-from simulator.staffing.response import IntervalResponse, IntervalTargets, interval_response
+from simulator.staffing.response import IntervalResponse, IntervalTargets, occupancy_staffing
 from simulator.staffing.search import KNOB_RANGE, cost_knob, risk_knob
 from simulator.staffing.solution import Candidate, Objective, Plan, Solution
 
@@ -119,12 +118,11 @@ class StaffingEngine:
         if self._occupancy is None:
             per_iteration = fixed_point_months(self.scenario, self.replications)
             # Start from the forecast's load (not the time-stable staffing's, which depends on the targets).
-            agents = occupancy_bound(interval_response(self.scenario, self.plan.queue_calls, method=self.method), cap)
+            agents = occupancy_staffing(self.scenario, self.plan.queue_calls, cap, method=self.method)
             for _ in range(MAX_ITERATIONS):
                 sims = self.cache.months(agents, per_iteration)
-                response = interval_response(self.scenario, sims.interval_table()["offered_per_day"], sims=sims,
-                                             agents=agents, method=self.method)
-                proposed = occupancy_bound(response, cap)
+                proposed = occupancy_staffing(self.scenario, sims.interval_table()["offered_per_day"], cap,
+                                              method=self.method)
                 if int(np.abs(proposed - agents).max(initial=0)) <= SETTLED:
                     agents = np.maximum(proposed, agents)
                     break

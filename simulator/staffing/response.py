@@ -28,7 +28,7 @@ from simulator.risk.calibration import from_scale, to_scale
 from simulator.risk.months import METRICS, MonthSet
 from simulator.scenario.model import Scenario
 
-__all__ = ["DRIFT_LIMIT", "IntervalResponse", "IntervalTargets", "interval_response"]
+__all__ = ["DRIFT_LIMIT", "IntervalResponse", "IntervalTargets", "interval_response", "occupancy_staffing"]
 
 DRIFT_LIMIT = 2.0  # |drift| on the logit/log scale: more is an interval far in a tail, not a property of the centre
 _LOW_SHARE = 0.5  # the lowest staffing tabulated, as a share of the load (Erlang A)
@@ -156,6 +156,53 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
+def _lowest(load: np.ndarray, patience: float | None) -> np.ndarray:
+    """The lowest staffing tabulated per interval: the first stable one (Erlang C), else a share of the load."""
+    if patience is None:
+        return np.where(load > 0, np.floor(load).astype(int) + 1, 0)
+    return np.where(load > 0, np.floor(_LOW_SHARE * load).astype(int), 0)
+
+
+def occupancy_staffing(scenario: Scenario, calls: np.ndarray, cap: float, *, method: str) -> np.ndarray:
+    """The fewest agents per interval whose occupancy by the formulas (answered load ÷ agents) at the offered
+    ``calls`` per day is at most ``cap``: the cell :func:`interval_response`'s table would give, found by
+    bisection, since the occupancy falls as agents are added (a handful of Erlang A evaluations per interval
+    instead of the whole row). 0 for an interval without calls."""
+    calls = np.asarray(calls, dtype=float)
+    load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
+    patience = scenario.patience_seconds if method == "erlang_a" else None
+    aht = scenario.handling.handle_seconds
+
+    def ok(a: np.ndarray, s: np.ndarray) -> np.ndarray:
+        if patience is None:
+            abandon = np.zeros(a.size)
+        else:
+            full = np.ones(a.size)
+            abandon = erlang_a.evaluate(a, s, full * aht, full * patience, full * scenario.sla.threshold_seconds,
+                                        full * scenario.definitions.short_abandon_seconds,
+                                        ["abandon_probability"])["abandon_probability"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occupancy = np.where(s > 0, a * (1 - abandon) / np.maximum(s, 1), np.nan)
+            return occupancy <= cap + 1e-12
+
+    # Invariant: ``low`` fails (or lies below the table), ``high`` meets the cap; at load ÷ cap agents even
+    # an answered load equal to the whole load keeps the occupancy within the cap.
+    busy = np.flatnonzero(load > 0)
+    low = _lowest(load, patience)[busy] - 1
+    high = np.maximum(low + 1, np.ceil(load[busy] / cap).astype(int))
+    while True:
+        open_ = np.flatnonzero(high - low > 1)
+        if not open_.size:
+            break
+        mid = (low[open_] + high[open_]) // 2
+        met = ok(load[busy][open_], mid)
+        high[open_] = np.where(met, mid, high[open_])
+        low[open_] = np.where(met, low[open_], mid)
+    out = np.zeros(load.size, dtype=int)
+    out[busy] = high
+    return out
+
+
 def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str,
               highest: np.ndarray) -> dict[str, np.ndarray]:
     """The formulas on the (I, top + 1) grid of staffing; NaN below each interval's lowest staffing. Each
@@ -166,10 +213,7 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str,
     s = np.broadcast_to(np.arange(top + 1)[None, :], (intervals, top + 1))
     a = np.broadcast_to(load[:, None], s.shape)
     patience = scenario.patience_seconds if method == "erlang_a" else None
-    if patience is None:
-        lowest = np.where(load > 0, np.floor(load).astype(int) + 1, 0)
-    else:
-        lowest = np.where(load > 0, np.floor(_LOW_SHARE * load).astype(int), 0)
+    lowest = _lowest(load, patience)
     highest = np.clip(np.maximum(highest, lowest), 0, top)
     keep = (s >= lowest[:, None]) & (s <= highest[:, None])
     aht = scenario.handling.handle_seconds

@@ -40,6 +40,7 @@ from simpy.events import Event
 
 from simulator.errors import ScenarioError, UnstableQueueError
 from simulator.sim.draws import TO_QUEUE, ChildPool, RootPlan, Trace, draw_roots, make_streams, root_plan
+from simulator.sim.memory import keep_freed_memory
 from simulator.sim.record import RawRun, build_result
 from simulator.sim.timeline import CLOSE, Change, Timeline
 
@@ -89,6 +90,7 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
     if engine not in ENGINES:
         raise ScenarioError(f"unknown engine; valid engines are {', '.join(ENGINES)}", field="engine",
                             value=engine)
+    keep_freed_memory()  # months follow months: reuse their memory rather than page-fault it back
     timeline = Timeline(model)
     streams = make_streams(seed)
     draws = draw_roots(model, timeline, streams, trace)

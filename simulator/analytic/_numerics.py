@@ -22,6 +22,11 @@ from typing import Any, TypeVar, cast
 import numpy as np
 
 LogIntegrand = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+# Batches of at least this many integrals go to the compiled kernels (:mod:`simulator.analytic._compiled`): the
+# staffing engine's tables. Smaller ones (``callsim erlang``, a single interval) stay here, which starts at once,
+# without loading numba.
+COMPILED_MIN_ROWS = 512
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 

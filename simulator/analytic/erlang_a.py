@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analytic import _validate
+from simulator.analytic import _numerics, _validate
 from simulator.analytic._numerics import expm1mx, log1mexp, log_integral, logaddexp, quiet
 from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.analytic.erlang_b import log_idle_ratio
@@ -395,7 +395,14 @@ def _integrals_group(a: np.ndarray, n: np.ndarray, x: np.ndarray, rt: np.ndarray
                     value[idx] += log1mexp(np.where(right[idx], from_start[idx] + v[idx], vbar[idx]))
             return value
 
-        flat[keep] = log_integral(log_f, length[keep], guess=width[e])
+        if keep.size >= _numerics.COMPILED_MIN_ROWS:
+            from simulator.analytic._compiled import ERLANG_A, log_integrals  # loads numba: big batches only
+
+            params = np.column_stack([right[:, 0], anc[:, 0], start[:, 0], gap[:, 0], from_start[:, 0], xs[:, 0],
+                                      rho_c[:, 0], delta_c[:, 0], code, np.full(keep.size, overloaded)])
+            flat[keep] = log_integrals(ERLANG_A, params.astype(float), length[keep], width[e], True)
+        else:
+            flat[keep] = log_integral(log_f, length[keep], guess=width[e])
     per_row: np.ndarray = flat.reshape(len(rows), m)
     logs: dict[str, np.ndarray] = {}
     for i, (spec, _side) in enumerate(rows):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analytic import _validate
+from simulator.analytic import _numerics, _validate
 from simulator.analytic._numerics import log1mexp, log1pmx, log_integral, quiet
 
 __all__ = ["blocking", "log_idle_ratio"]
@@ -112,8 +112,15 @@ def _log_r_above(a: np.ndarray, n: np.ndarray) -> np.ndarray:
 
     # Near the peak the integrand is Gaussian with variance N (N log1pmx(d/N) ~ -d^2 / 2N).
     width = np.sqrt(2.0 * n)
-    logs = log_integral(log_f, np.concatenate([np.full(m, np.inf), peak]),
-                        np.concatenate([width, np.minimum(width, peak)]))
+    length = np.concatenate([np.full(m, np.inf), peak])
+    scale = np.concatenate([width, np.minimum(width, peak)])
+    if 2 * m >= _numerics.COMPILED_MIN_ROWS:
+        from simulator.analytic._compiled import ERLANG_B_ABOVE, log_integrals  # loads numba: big batches only
+
+        params = np.column_stack([right[:, 0], nn[:, 0], aa[:, 0], pk[:, 0]]).astype(float)
+        logs = log_integrals(ERLANG_B_ABOVE, params, length, scale, False)
+    else:
+        logs = log_integral(log_f, length, scale)
     return offset + np.logaddexp(logs[:m], logs[m:])
 
 
@@ -127,4 +134,9 @@ def _log_r_below(a: np.ndarray, n: np.ndarray) -> np.ndarray:
 
     # Decay rate (A - N)/A, or Gaussian with variance A when N is close to A.
     scale = np.minimum(a / np.maximum(a - n, 1e-300), np.sqrt(2.0 * a))
+    if a.size >= _numerics.COMPILED_MIN_ROWS:
+        from simulator.analytic._compiled import ERLANG_B_BELOW, log_integrals  # loads numba: big batches only
+
+        params = np.column_stack([n, a, (a - n) / a]).astype(float)
+        return log_integrals(ERLANG_B_BELOW, params, np.full(a.shape, np.inf), scale, False)
     return log_integral(log_f, np.full(a.shape, np.inf), scale)

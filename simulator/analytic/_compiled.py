@@ -22,6 +22,7 @@ it from numba's cache.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -32,6 +33,7 @@ __all__ = ["ERLANG_A", "ERLANG_B_ABOVE", "ERLANG_B_BELOW", "log_integrals"]
 
 ERLANG_A, ERLANG_B_ABOVE, ERLANG_B_BELOW = 0, 1, 2
 
+_ROWS_PER_THREAD = 2048  # fewer rows are not worth a thread
 _INV_FACT = np.array([1.0 / f for f in _FACT[:10]])
 
 
@@ -114,12 +116,32 @@ def _measured_scale(kind: int, length: float, guess: float, p: np.ndarray) -> fl
     return min(length, guess * _NEAR[_NEAR.size - 1])
 
 
-@njit(cache=True, nogil=True)
 def log_integrals(kind: int, params: np.ndarray, length: np.ndarray, scale: np.ndarray,
                   measure: bool) -> np.ndarray:
     """``log ∫_0^length exp(log_f(v, length - v)) dv`` per row of ``params`` (R, P), as
     :func:`simulator.analytic._numerics.log_integral`; ``scale`` is the integrand's scale, or a rough guess
-    of it to measure from when ``measure``."""
+    of it to measure from when ``measure``.
+
+    The rows are independent: they are split over the available cores (threads, the compiled loop runs without
+    the GIL), which gives the same values as one thread. The threads live for this call only, so a process
+    forked later (the month workers) inherits none."""
+    from simulator.sweep.backends import available_cores
+
+    chunks = min(available_cores(), length.size // _ROWS_PER_THREAD)
+    if chunks <= 1:
+        return _log_integrals(kind, params, length, scale, measure)
+    bounds = np.linspace(0, length.size, chunks + 1).astype(int)
+    with ThreadPoolExecutor(chunks) as pool:
+        parts = pool.map(lambda k: _log_integrals(kind, params[bounds[k]:bounds[k + 1]],
+                                                  length[bounds[k]:bounds[k + 1]], scale[bounds[k]:bounds[k + 1]],
+                                                  measure), range(chunks))
+        return np.concatenate(list(parts))
+
+
+@njit(cache=True, nogil=True)
+def _log_integrals(kind: int, params: np.ndarray, length: np.ndarray, scale: np.ndarray,
+                   measure: bool) -> np.ndarray:
+    """:func:`log_integrals` on one thread."""
     rows = length.size
     out = np.empty(rows)
     nodes = _FRAC.shape[1]

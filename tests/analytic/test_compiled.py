@@ -10,7 +10,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from simulator.analytic import _numerics, erlang_a, erlang_b
+from simulator.analytic import _compiled, _numerics, erlang_a, erlang_b
 from tests.analytic import reference as ref
 from tests.analytic.test_erlang_a import CASES, CHAIN_CASES, assert_matches, flat
 from tests.analytic.test_erlang_b import GRID
@@ -70,6 +70,13 @@ def test_compiled_and_numpy_agree_to_rounding(monkeypatch: pytest.MonkeyPatch) -
     numpy_b = erlang_b.log_idle_ratio(a, n)
     monkeypatch.setattr(_numerics, "COMPILED_MIN_ROWS", 0)
     compiled_values = erlang_a.evaluate(*args)
+    # Split over threads or not, the rows are the same rows: equal to the bit.
+    monkeypatch.setattr(_compiled, "_ROWS_PER_THREAD", 10**9)
+    one_thread = erlang_a.evaluate(*args)
+    monkeypatch.setattr(_compiled, "_ROWS_PER_THREAD", 64)
+    many_threads = erlang_a.evaluate(*args)
+    for name in erlang_a.ALL_QUANTITIES:
+        assert np.array_equal(one_thread[name], many_threads[name], equal_nan=True), name
     np.testing.assert_allclose(erlang_b.log_idle_ratio(a, n), numpy_b, rtol=1e-12, atol=1e-12)
     for name in erlang_a.ALL_QUANTITIES:
         np.testing.assert_allclose(compiled_values[name], numpy_values[name], rtol=1e-12, atol=0, err_msg=name)

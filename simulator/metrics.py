@@ -522,7 +522,9 @@ def _within(values: np.ndarray, limit: float, inclusive: bool) -> np.ndarray:
 
 
 def _time_cell(times: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
-    return np.searchsorted(boundaries, times, side="right").astype(np.int64)
+    from simulator.sim.binning import edge_index  # compiled: loaded with the first log summed
+
+    return edge_index(boundaries, times, "right")
 
 
 _CHUNK_ROWS = 1 << 17  # rows of the call log processed at a time: bounds the temporaries for big logs

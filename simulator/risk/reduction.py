@@ -116,6 +116,7 @@ def carried_in(result: Any) -> np.ndarray:
 
     A call waits at an interval's start e when it entered the queue before e and left it (seized by an agent,
     or hung up) at or after e; each count is read off the calls' bins among the edges, without sorting."""
+    from simulator.sim.binning import edge_index
     from simulator.sim.calllog import ABANDONED, ANSWERED
 
     log = result.log
@@ -126,8 +127,7 @@ def carried_in(result: Any) -> np.ndarray:
              + np.arange(result.interval_count)[None, :] * result.interval_seconds).reshape(-1)
     bins = edges.size + 1
     # entered before edge j: searchsorted(edges, t, "right") <= j; left at or before it: (.., "left") <= j
-    entered = np.cumsum(np.bincount(np.searchsorted(edges, log.queued_at[in_queue], side="right"),
-                                    minlength=bins))[:-1]
-    gone = np.cumsum(np.bincount(np.searchsorted(edges, left, side="left"), minlength=bins))[:-1]
+    entered = np.cumsum(np.bincount(edge_index(edges, log.queued_at[in_queue], "right"), minlength=bins))[:-1]
+    gone = np.cumsum(np.bincount(edge_index(edges, left, "left"), minlength=bins))[:-1]
     waiting = (entered - gone).reshape(result.days, result.interval_count)
     return np.asarray(waiting.sum(axis=0), dtype=float)

@@ -33,7 +33,7 @@ __all__ = ["ERLANG_A", "ERLANG_B_ABOVE", "ERLANG_B_BELOW", "log_integrals"]
 
 ERLANG_A, ERLANG_B_ABOVE, ERLANG_B_BELOW = 0, 1, 2
 
-_ROWS_PER_THREAD = 2048  # fewer rows are not worth a thread
+_ROWS_PER_THREAD = 512  # fewer rows are not worth a thread
 _INV_FACT = np.array([1.0 / f for f in _FACT[:10]])
 
 

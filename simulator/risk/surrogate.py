@@ -102,13 +102,19 @@ def forecast_miss_excused(scenario: Scenario, volume: np.ndarray) -> np.ndarray 
     return np.asarray(np.asarray(volume) > 1.0 + tolerance + 1e-12)
 
 
+RollUps = list[dict[str, np.ndarray]]
+
+
 def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, *, months: int,
-                     seed: int, queue: QueueModel | None = None, shocks: Shocks | None = None) -> RiskMonths:
+                     seed: int, queue: QueueModel | None = None, shocks: Shocks | None = None,
+                     roll_ups: dict[tuple[int, ...], RollUps] | None = None) -> RiskMonths:
     """The ``"surrogate"`` method (rule in the module docstring): formulas at every month's shocked loads,
     rolled up as the contract measures, with the simulation's drift and noise added.
 
     ``queue`` and ``shocks``: the scenario's :class:`QueueModel` and :func:`month_shocks`, when the caller keeps
     them between calls (a staffing search asks for many staffings of one scenario); computed here otherwise.
+    ``roll_ups``: where the caller keeps steps 1 and 2 by staffing (they depend on neither the calibration nor
+    the noise, and the staffing engine calibrates one staffing several times), with ``queue`` and ``shocks``.
     """
     check_months(months)
     qm = QueueModel.from_scenario(scenario) if queue is None else queue
@@ -116,9 +122,13 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
     layout = month_layout(scenario)
     month_mult, day_mult, h = month_shocks(scenario, months=months, seed=seed) if shocks is None else shocks
     v = month_mult[:, None] * day_mult  # volume multiplier per (month, day)
-    u = v * h[:, None]  # first-attempt load multiplier
-    h_nodes = load_grid(h, _H_NODES) if h.max() > h.min() * (1 + 1e-12) else np.array([float(h[0])])
-    tables = [qm.table(agents, float(u.min()), float(u.max()), float(hj)) for hj in h_nodes]
+    key = tuple(agents.tolist())
+    if roll_ups is None or key not in roll_ups:
+        rolled_chunks = _analytic_months(qm, agents, layout, v, h)
+        if roll_ups is not None:
+            roll_ups[key] = rolled_chunks
+    else:
+        rolled_chunks = roll_ups[key]
 
     rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(NOISE_BRANCH, 0)))
     period_rows: dict[str, list[np.ndarray]] = {n: [] for n in METRICS}
@@ -127,10 +137,8 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
     cell_rows: list[np.ndarray] = []
     days, n_int = layout.days, layout.intervals
     step = max(1, _CHUNK_CELLS // (days * n_int))
-    for start in range(0, months, step):
+    for start, rolled in zip(range(0, months, step), rolled_chunks, strict=True):
         sl = slice(start, min(months, start + step))
-        q = _interpolate(tables, h_nodes, u[sl], h[sl])  # (Mc, D, I, Q)
-        rolled = _roll_up(qm, q, v[sl], layout)
         month_rows.append(calibration.month.apply(rolled["month"], rng))
         if layout.kind == "interval":
             positions = np.broadcast_to(np.arange(n_int), (days, n_int)).reshape(-1)
@@ -155,6 +163,22 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
                       monthly={name: monthly[:, k] for k, name in enumerate(METRICS)}, aht_multiplier=h,
                       volume=month_volume((month_mult, day_mult, h)), calibration=calibration,
                       volume_multiplier=month_mult)
+
+
+def _analytic_months(qm: QueueModel, agents: np.ndarray, layout: MonthLayout, v: np.ndarray,
+                     h: np.ndarray) -> RollUps:
+    """Steps 1 and 2 of the rule: the formulas at every cell's shocked load, rolled up as the contract measures,
+    in chunks of months (:func:`_roll_up` each)."""
+    u = v * h[:, None]  # first-attempt load multiplier
+    h_nodes = load_grid(h, _H_NODES) if h.max() > h.min() * (1 + 1e-12) else np.array([float(h[0])])
+    tables = [qm.table(agents, float(u.min()), float(u.max()), float(hj)) for hj in h_nodes]
+    months = v.shape[0]
+    step = max(1, _CHUNK_CELLS // (layout.days * layout.intervals))
+    out = []
+    for start in range(0, months, step):
+        sl = slice(start, min(months, start + step))
+        out.append(_roll_up(qm, _interpolate(tables, h_nodes, u[sl], h[sl]), v[sl], layout))
+    return out
 
 
 def _interpolate(tables: list[QueueTable], h_nodes: np.ndarray, u: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -35,7 +35,13 @@ from simulator.errors import InfeasibleTargetError
 from simulator.risk.calibration import Calibration
 from simulator.risk.months import METRICS, MonthRunner, MonthSet, RiskMonths
 from simulator.risk.queue import QueueModel
-from simulator.risk.surrogate import forecast_miss_excused, month_shocks, month_volume, surrogate_months
+from simulator.risk.surrogate import (
+    RollUps,
+    forecast_miss_excused,
+    month_shocks,
+    month_volume,
+    surrogate_months,
+)
 from simulator.scenario.model import Scenario
 from simulator.staffing.allocation import allocate
 from simulator.staffing.criteria import criterion_metrics, judge, planning_offsets, standard_errors
@@ -62,6 +68,7 @@ PRELIMINARY_MONTHS = 4  # months behind the calibration the risk and cost search
 CONFIRM_STEP = 2  # months added at a time while the sequential rule has no verdict
 CONFIRM_Z = 2.0  # the verdict must hold with the month-level drift moved this many standard errors either way
 OUTER_SEARCHES = 3  # risk/cost searches, each calibrated at the previous answer
+ROLL_UPS_KEPT = 8  # staffings whose surrogate roll-ups are kept (a few MB each)
 _TIE = 1e-12
 
 
@@ -92,6 +99,9 @@ class StaffingEngine:
         # for every staffing the search looks at.
         self.queue = QueueModel.from_scenario(scenario)
         self.shocks = month_shocks(scenario, months=self.risk_months_count, seed=self.seed)
+        # The surrogate's analytic months by staffing: a staffing is calibrated again and again (the sequential
+        # rule, the drift moved either way), its formulas' roll-up stays the same.
+        self.roll_ups: dict[tuple[int, ...], RollUps] = {}
         self.excused = forecast_miss_excused(scenario, month_volume(self.shocks))
         self.cache = MonthCache(scenario, runner, seed=self.seed, replications=self.replications, queue=self.queue)
 
@@ -246,8 +256,10 @@ class StaffingEngine:
                     targets=[str(x) for x in labels])
 
     def _surrogate(self, agents: np.ndarray, calibration: Calibration) -> RiskMonths:
+        if len(self.roll_ups) > ROLL_UPS_KEPT:  # the oldest staffing first (dicts keep their order)
+            del self.roll_ups[next(iter(self.roll_ups))]
         return surrogate_months(self.scenario, agents, calibration, months=self.risk_months_count, seed=self.seed,
-                                queue=self.queue, shocks=self.shocks)
+                                queue=self.queue, shocks=self.shocks, roll_ups=self.roll_ups)
 
     def _p_miss(self, months: RiskMonths, judging: Scenario | None = None) -> float:
         """P(a target missed in a month) as the contract counts it: the months the forecast-miss exclusion

@@ -107,12 +107,13 @@ def allocate(response: IntervalResponse, targets: IntervalTargets, *, lower: np.
     names = list(terms)
     mu = dict.fromkeys(names, 0.0)
     price = np.asarray(cost, dtype=float)[:, None] * s_axis
+    gains = {name: np.nan_to_num(term, nan=0.0) for name, term in terms.items()}  # the cells outside count 0
 
     def choose(multipliers: dict[str, float], mask: np.ndarray) -> np.ndarray:
-        objective = price.copy()
+        objective = price
         for name, m in multipliers.items():
             if m > 0:
-                objective = objective - m * np.nan_to_num(terms[name], nan=0.0)
+                objective = objective - m * gains[name]
         objective = np.where(mask, objective, np.inf)
         return np.asarray(objective.argmin(axis=1), dtype=int)
 

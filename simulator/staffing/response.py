@@ -163,27 +163,41 @@ def _lowest(load: np.ndarray, patience: float | None) -> np.ndarray:
     return np.where(load > 0, np.floor(_LOW_SHARE * load).astype(int), 0)
 
 
+def _load(scenario: Scenario, calls: np.ndarray) -> np.ndarray:
+    """Offered load per interval from the offered calls per day of each interval. [Erlang]"""
+    return np.asarray(calls, dtype=float) / scenario.interval_seconds * scenario.handling.handle_seconds
+
+
+def _erlang_a(scenario: Scenario, a: np.ndarray, s: np.ndarray, wanted: list[str]) -> dict[str, np.ndarray]:
+    """Erlang A's ``wanted`` quantities at loads ``a`` and agents ``s`` with the scenario's AHT, mean patience,
+    SL threshold and short-abandon threshold."""
+    patience = scenario.patience_seconds
+    assert patience is not None  # Erlang A only where the scenario has a patience
+    full = np.ones(a.size)
+    return erlang_a.evaluate(a, s, full * scenario.handling.handle_seconds, full * patience,
+                             full * scenario.sla.threshold_seconds,
+                             full * scenario.definitions.short_abandon_seconds, wanted)
+
+
+def _occupancy(a: np.ndarray, s: np.ndarray, abandon: np.ndarray) -> np.ndarray:
+    """The formulas' occupancy: answered load ÷ agents (NaN without agents)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(s > 0, a * (1 - abandon) / np.maximum(s, 1), np.nan)
+
+
 def occupancy_staffing(scenario: Scenario, calls: np.ndarray, cap: float, *, method: str) -> np.ndarray:
     """The fewest agents per interval whose occupancy by the formulas (answered load ÷ agents) at the offered
     ``calls`` per day is at most ``cap``: the cell :func:`interval_response`'s table would give, found by
     bisection, since the occupancy falls as agents are added (a handful of Erlang A evaluations per interval
     instead of the whole row). 0 for an interval without calls."""
-    calls = np.asarray(calls, dtype=float)
-    load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
+    load = _load(scenario, calls)
     patience = scenario.patience_seconds if method == "erlang_a" else None
-    aht = scenario.handling.handle_seconds
 
     def ok(a: np.ndarray, s: np.ndarray) -> np.ndarray:
-        if patience is None:
-            abandon = np.zeros(a.size)
-        else:
-            full = np.ones(a.size)
-            abandon = erlang_a.evaluate(a, s, full * aht, full * patience, full * scenario.sla.threshold_seconds,
-                                        full * scenario.definitions.short_abandon_seconds,
-                                        ["abandon_probability"])["abandon_probability"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            occupancy = np.where(s > 0, a * (1 - abandon) / np.maximum(s, 1), np.nan)
-            return occupancy <= cap + 1e-12
+        abandon = (np.zeros(a.size) if patience is None
+                   else _erlang_a(scenario, a, s, ["abandon_probability"])["abandon_probability"])
+        with np.errstate(invalid="ignore"):
+            return _occupancy(a, s, abandon) <= cap + 1e-12
 
     # Invariant: ``low`` fails (or lies below the table), ``high`` meets the cap; at load ÷ cap agents even
     # an answered load equal to the whole load keeps the occupancy within the cap.
@@ -226,14 +240,12 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str,
         values = {"service_level": np.asarray(c.service_level, dtype=float), "denominator": np.ones(av.size),
                   "abandon": np.zeros(av.size), "asa": np.asarray(c.asa_seconds, dtype=float)}
     else:
-        full = np.full(av.size, 1.0)
         wanted = ["abandons_fail", "abandon_probability"]
         if scenario.sla.max_asa_seconds is not None:
             wanted.append("asa_seconds")  # the slowest quantity: only where a target needs it
         if definition != "abandons_fail":
             wanted.append(definition)
-        q = erlang_a.evaluate(av, sv, full * aht, full * patience, full * threshold,
-                              full * scenario.definitions.short_abandon_seconds, wanted)
+        q = _erlang_a(scenario, av, sv, wanted)
         sl = q[definition]
         with np.errstate(invalid="ignore", divide="ignore"):
             if definition == "abandons_within_threshold_success":
@@ -246,8 +258,7 @@ def _formulas(scenario: Scenario, load: np.ndarray, top: int, method: str,
     for name, v in values.items():
         out[name][keep] = v
         out[name] = np.take_along_axis(out[name], above, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["occupancy"] = np.where(s > 0, a * (1 - out["abandon"]) / np.maximum(s, 1), np.nan)
+    out["occupancy"] = _occupancy(a, s, out["abandon"])
     out["lowest"] = lowest
     return out
 
@@ -258,7 +269,7 @@ def interval_response(scenario: Scenario, calls: np.ndarray, *, method: str, sim
     ``erlang_c``), with the drift of ``sims`` (months simulated at ``agents``); without them, the formulas
     alone (drift 0)."""
     calls = np.asarray(calls, dtype=float)
-    load = calls / scenario.interval_seconds * scenario.handling.handle_seconds
+    load = _load(scenario, calls)
     # Enough staffing for every target, for the occupancy cap and for the minimum agents.
     cap = scenario.staffing.occupancy_cap or 1.0
     own = np.ceil(np.maximum(load + 6 * np.sqrt(load), load / cap)).astype(int) + 6  # every target met there

@@ -22,8 +22,10 @@ The loop is compiled with numba (``cache=True``: the first run after installing 
 seconds, and later processes load it from the cache). Its floating-point arithmetic is written exactly as the
 simpy engine's (no ``fastmath``, the same operations in the same order), which is what makes the logs equal to
 the bit. The pool of repeat-call attributes is drawn before the loop, sized generously; should the loop need
-more rows than drawn, it stops, more rows are drawn (the same rows, whatever the size: they come from the
-same streams in the same order) and the loop runs again.
+more rows than drawn, it stops where it is, more rows are drawn (the same rows, whatever the size: they come
+from the same streams in the same order) and the loop goes on from there: its whole state lives in arrays kept
+by the caller (:class:`_State`), so the pool can be sized to what a month is expected to need rather than to a
+bound on it (drawing the rows is most of the cost of a repeat call).
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ import numpy as np
 from numba import njit
 
 from simulator.errors import UnstableQueueError
-from simulator.sim.draws import TO_QUEUE
+from simulator.sim.draws import TO_QUEUE, ChildPool
 from simulator.sim.heaps import before, pop_id, push_free, push_id, sift_free
 from simulator.sim.record import RawRun
 from simulator.sim.timeline import SET
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simulator.sim.draws import ChildPool, RootDraws, RootPlan
+    from simulator.sim.draws import RootDraws, RootPlan
     from simulator.sim.model import CentreModel
     from simulator.sim.timeline import Timeline
 
@@ -49,8 +51,10 @@ INF = math.inf
 NAN = math.nan
 OK, POOL_EXHAUSTED, UNSTABLE = 0, 1, 2  # what the compiled loop reports
 
-# Integer state of a run, kept in one small array so that the helpers below can update it in place.
-POS, AGENTS, LOGINS, LOGOUTS, CHILDREN, ENTRIES, PENDING, DROPPED, STATUS = range(9)
+# Integer state of a run, kept in one small array so that the helpers below can update it in place and the
+# pass can stop and go on; DEPARTED is the one float of the state (its own array).
+POS, AGENTS, LOGINS, LOGOUTS, CHILDREN, ENTRIES, PENDING, DROPPED, STATUS, ROOT, WAITS = range(11)
+DEPARTED = 0
 
 __all__ = ["covers", "run"]
 
@@ -136,6 +140,13 @@ def _arrival_instant(intended: float, opens: np.ndarray, closes: np.ndarray, vol
 
 # -- the pass ------------------------------------------------------------------------------------------------
 
+# Rows of the child state (pool row k: a repeat call or redial given its row) and of the waiting attempts.
+C_QUEUED, C_INTENDED, C_DEADLINE, C_BACK_ANSWERED, C_BACK_ABANDONED, C_OFFERED, C_SEIZED = range(7)
+C_ROOT, C_ATTEMPT, C_ENTRIES = range(3)  # C_ENTRIES: heap of rows waiting to enter the queue, by queue key
+W_ARRIVAL, W_INTENDED = range(2)
+W_ROOT, W_ATTEMPT, W_PENDING = range(3)  # W_PENDING: heap of waiting attempts, by (arrival, intended, root, attempt)
+
+
 @njit(cache=True, nogil=True)
 def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, deadline: np.ndarray,
           busy: np.ndarray, back_answered: np.ndarray, back_abandoned: np.ndarray,
@@ -144,32 +155,31 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
           p_ivr: np.ndarray, p_code: np.ndarray, p_patience: np.ndarray, p_busy: np.ndarray, p_conv: np.ndarray,
           p_u: np.ndarray, p_repeat: np.ndarray, p_redial: np.ndarray, repeat_below: float,
           redial_below: float, max_attempts: int, free: np.ndarray, root_seized: np.ndarray,
-          c_root: np.ndarray, c_attempt: np.ndarray, c_offered: np.ndarray, c_seized: np.ndarray,
-          logins: np.ndarray, login_counts: np.ndarray, logouts: np.ndarray, st: np.ndarray) -> None:
-    """One run; results go into the output arrays and ``st`` (status, counts). See the module docstring."""
-    capacity = p_ivr.size
+          cf: np.ndarray, ci: np.ndarray, wf: np.ndarray, wi: np.ndarray,
+          logins: np.ndarray, login_counts: np.ndarray, logouts: np.ndarray, st: np.ndarray,
+          fst: np.ndarray) -> None:
+    """Run, or go on with a run stopped for want of pool rows (``st[STATUS]`` says which); results go into the
+    output arrays and ``st`` (status, counts). See the module docstring."""
+    capacity = min(p_ivr.size, cf.shape[1])  # pool rows drawn
+    waiting_capacity = wf.shape[1]
     days = opens.size
     changes = set_at.size
-    # Children (repeat calls and redials) are pool rows k: their queue entry, key and plan.
-    c_queued = np.empty(capacity)
-    c_intended = np.empty(capacity)
-    c_deadline = np.empty(capacity)
-    c_back_answered = np.empty(capacity)
-    c_back_abandoned = np.empty(capacity)
-    entries = np.empty(capacity, dtype=np.int64)  # heap of rows waiting to enter the queue, by queue key
-    # Attempts on their way back, not yet given a pool row: (arrival, intended, root, attempt), by that key.
-    w_arrival = np.empty(capacity + 1)
-    w_intended = np.empty(capacity + 1)
-    w_root = np.empty(capacity + 1, dtype=np.int64)
-    w_attempt = np.empty(capacity + 1, dtype=np.int64)
-    pending = np.empty(capacity + 1, dtype=np.int64)
-    waits = 0  # rows of w_* used
+    c_queued, c_intended, c_deadline = cf[C_QUEUED], cf[C_INTENDED], cf[C_DEADLINE]
+    c_back_answered, c_back_abandoned = cf[C_BACK_ANSWERED], cf[C_BACK_ABANDONED]
+    c_offered, c_seized = cf[C_OFFERED], cf[C_SEIZED]
+    c_root, c_attempt, entries = ci[C_ROOT], ci[C_ATTEMPT], ci[C_ENTRIES]
+    w_arrival, w_intended = wf[W_ARRIVAL], wf[W_INTENDED]
+    w_root, w_attempt, pending = wi[W_ROOT], wi[W_ATTEMPT], wi[W_PENDING]
 
-    departed = -INF  # the latest queue departure so far (a seizure or an abandonment)
-    next_at = set_at[0] if changes else INF
+    departed = fst[DEPARTED]  # the latest queue departure so far (a seizure or an abandonment)
+    next_at = set_at[st[POS]] if st[POS] < changes else INF
     n_order = order.size
-    ri = 0
+    ri = st[ROOT]
+    st[STATUS] = OK
     while True:
+        if st[WAITS] >= waiting_capacity:  # the call below may send an attempt on its way back: room for it
+            st[STATUS] = POOL_EXHAUSTED
+            break
         have_root = ri < n_order
         r = order[ri] if have_root else -1
         top = entries[0] if st[ENTRIES] > 0 else -1
@@ -188,12 +198,12 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
         q = INF if top < 0 and not have_root else (c_queued[top] if child_first else queued_at[r])
         if st[PENDING] > 0 and w_arrival[pending[0]] <= q:
             # The next attempt on its way back reaches the trunk first: give it its pool row.
-            w = pop_id(pending, st[PENDING], w_arrival, w_intended, w_root, w_attempt)
-            st[PENDING] -= 1
             k = st[CHILDREN]
             if k >= capacity:
-                st[STATUS] = 1
-                return
+                st[STATUS] = POOL_EXHAUSTED
+                break
+            w = pop_id(pending, st[PENDING], w_arrival, w_intended, w_root, w_attempt)
+            st[PENDING] -= 1
             st[CHILDREN] = k + 1
             arrival = w_arrival[w]
             attempt = w_attempt[w]
@@ -245,7 +255,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
                     s = q
                 if next_at > s or next_at > dl or st[POS] >= changes:
                     if s == INF and dl == INF:
-                        st[STATUS] = 2
+                        st[STATUS] = UNSTABLE
                         return
                     break
                 _apply_change(st, free, logins, login_counts, logouts, set_at, set_target, set_night_of, closes,
@@ -270,26 +280,26 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
             if arrival != arrival:
                 st[DROPPED] += 1
             else:
-                w = waits
-                waits += 1
+                w = st[WAITS]
+                st[WAITS] = w + 1
                 w_arrival[w] = arrival
                 w_intended[w] = intended
                 w_root[w] = root
                 w_attempt[w] = attempt + 1
                 push_id(pending, st[PENDING], w, w_arrival, w_intended, w_root, w_attempt)
                 st[PENDING] += 1
-                if waits > capacity:
-                    st[STATUS] = 1
-                    return
         if k < 0:
             ri += 1
+    st[ROOT] = ri
+    fst[DEPARTED] = departed
+    if st[STATUS] != OK:  # stopped for pool rows: the caller draws more and calls again
+        return
     # After the last call: the remaining changes, then the last day's drain.
     while st[POS] < changes:
         _apply_change(st, free, logins, login_counts, logouts, set_at, set_target, set_night_of, closes,
                       ivr_exit_max, INF, departed)
     last = days - 1
     _leave_all(st, free, logouts, max(closes[last], ivr_exit_max[last], departed))
-    st[STATUS] = 0
 
 
 # -- the Python side -------------------------------------------------------------------------------------------
@@ -312,12 +322,25 @@ def _ivr_exit_max(timeline: Timeline, draws: RootDraws, queued_at: np.ndarray, d
 
 
 def _pool_rows(model: CentreModel, queued_roots: int) -> int:
-    """Pool rows to draw before the pass: the expected attempts that come back, with room to spare."""
+    """Pool rows to draw before the pass: about the attempts expected to come back, counting the repeat calls
+    of answered calls (most calls are answered); a month that needs more draws them as it goes."""
     if model.max_attempts <= 1 or not model.repeats_enabled:
         return 0
-    p = min(0.95, max(1.0 - model.fcr, model.redial_probability))
+    p = min(0.95, 1.0 - model.fcr)
     per_root = sum(p**j for j in range(1, model.max_attempts))
-    return int(queued_roots * per_root * 1.25) + 1024
+    return int(queued_roots * per_root * 1.05) + 1
+
+
+def _grown(array: np.ndarray, columns: int) -> np.ndarray:
+    """``array`` (rows, k) widened to ``columns``, its columns kept."""
+    out = np.empty((array.shape[0], columns), dtype=array.dtype)
+    out[:, : array.shape[1]] = array
+    return out
+
+
+def _more_rows(rows: int) -> int:
+    """Pool rows to have after the pass ran out at ``rows``: an eighth more, at least a block."""
+    return rows + max(rows // 8, ChildPool.BLOCK)
 
 
 def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan, pool: ChildPool) -> RawRun:
@@ -334,28 +357,36 @@ def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan
     deadline = np.full(n, INF) if plan.deadline is None else plan.deadline
     back_answered = np.full(n, -1.0) if plan.back_answered is None else plan.back_answered
     back_abandoned = np.full(n, -1.0) if plan.back_abandoned is None else plan.back_abandoned
-    ivr_exit_roots = _ivr_exit_max(timeline, draws, plan.queued_at, model.days)
+    ivr_exit_max = _ivr_exit_max(timeline, draws, plan.queued_at, model.days)
+    # The state of the run, kept here so that the pass can stop when the pool runs out and go on.
     rows = _pool_rows(model, order.size)
+    cf = np.empty((7, rows))
+    ci = np.empty((3, rows), dtype=np.int64)
+    wf = np.empty((2, max(rows, 1)))  # (room for one: the pass stops when it is used up)
+    wi = np.empty((3, max(rows, 1)), dtype=np.int64)
+    root_seized = np.full(n, NAN)
+    free = np.empty(agents_max)
+    logins = np.empty(logins_max)
+    login_counts = np.empty(logins_max, dtype=np.int64)
+    logouts = np.empty(logouts_max)
+    st = np.zeros(11, dtype=np.int64)
+    fst = np.full(1, -INF)
     while True:
         columns = pool.arrays(rows)
-        root_seized = np.full(n, NAN)
-        c_root = np.empty(rows, dtype=np.int64)
-        c_attempt = np.empty(rows, dtype=np.int64)
-        c_offered = np.empty(rows)
-        c_seized = np.empty(rows)
-        logins = np.empty(logins_max)
-        login_counts = np.empty(logins_max, dtype=np.int64)
-        logouts = np.empty(logouts_max)
-        st = np.zeros(9, dtype=np.int64)
         _pass(order, plan.queued_at, draws.offered_at, deadline, plan.busy, back_answered, back_abandoned,
-              set_at, set_target, set_night_of, timeline.opens, timeline.closes, ivr_exit_roots.copy(),
+              set_at, set_target, set_night_of, timeline.opens, timeline.closes, ivr_exit_max,
               timeline.volume_edges, float(model.interval_seconds), columns["ivr_seconds"], columns["ivr_code"],
               columns["patience"], columns["busy"], columns["conversation"], columns["return_u"],
               columns["repeat_delay"], columns["redial_delay"], 1.0 - model.fcr, float(model.redial_probability),
-              int(model.max_attempts), np.empty(agents_max), root_seized, c_root, c_attempt, c_offered, c_seized,
-              logins, login_counts, logouts, st)
+              int(model.max_attempts), free, root_seized, cf, ci, wf, wi, logins, login_counts, logouts, st, fst)
         if st[STATUS] == POOL_EXHAUSTED:
-            rows = 2 * rows + 1024
+            # Rows for the attempts given a pool row, or for those on their way back: whichever ran out.
+            if st[CHILDREN] >= cf.shape[1]:
+                rows = _more_rows(rows)
+                cf, ci = _grown(cf, rows), _grown(ci, rows)
+            if st[WAITS] >= wf.shape[1]:
+                waiting = _more_rows(wf.shape[1])
+                wf, wi = _grown(wf, waiting), _grown(wi, waiting)
             continue
         if st[STATUS] == UNSTABLE:
             raise UnstableQueueError("a call would wait for ever: patience is infinite and no agent is staffed "
@@ -363,7 +394,8 @@ def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan
         break
     children = int(st[CHILDREN])
     pool.count = children
-    return RawRun(root_seized=root_seized, child_root=c_root[:children], child_attempt=c_attempt[:children],
-                  child_offered=c_offered[:children], child_seized=c_seized[:children],
-                  logins=logins[: st[LOGINS]], login_counts=login_counts[: st[LOGINS]],
-                  logouts=logouts[: st[LOGOUTS]], dropped=int(st[DROPPED]))
+    return RawRun(root_seized=root_seized, child_root=ci[C_ROOT, :children].copy(),
+                  child_attempt=ci[C_ATTEMPT, :children].copy(), child_offered=cf[C_OFFERED, :children].copy(),
+                  child_seized=cf[C_SEIZED, :children].copy(), logins=logins[: st[LOGINS]],
+                  login_counts=login_counts[: st[LOGINS]], logouts=logouts[: st[LOGOUTS]],
+                  dropped=int(st[DROPPED]))

@@ -90,13 +90,38 @@ def test_fast_path_reproduces_simpy_on_many_random_centres(model: CentreModel, s
 
 
 def test_a_pool_drawn_too_small_is_drawn_again_with_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The compiled pass stops when the pool of repeat-call rows runs out; drawn again larger, the rows are the
-    same (same streams, same order), so the log equals the simpy engine's."""
+    """The compiled pass stops when the pool of repeat-call rows runs out (here at once, and again every block);
+    it goes on with more rows drawn, the same rows (same streams, same order), so the log equals the simpy
+    engine's."""
     from simulator.sim import fastpath
 
     model = MODELS["repeats and redials"]
     monkeypatch.setattr(fastpath, "_pool_rows", lambda *_: 0)
     assert_same(simulate(model, seed=3, engine="fast"), simulate(model, seed=3, engine="simpy"))
+
+
+def test_the_pool_is_drawn_to_what_the_month_uses() -> None:
+    """The pool is first drawn to the repeat calls expected of answered calls, and when more attempts come back
+    (here: many callers abandon and redial) the pass goes on where it stopped with an eighth more rows: the rows
+    drawn exceed the larger of the rows used and the first estimate by at most an eighth and a block."""
+    from simulator.sim import fastpath
+    from simulator.sim.draws import ChildPool, draw_roots, make_streams, root_plan
+    from simulator.sim.timeline import Timeline
+
+    for fcr, redial in ((0.6, 0.5), (0.9, 0.95), (0.2, 0.0)):
+        model = centre(days=40, fcr=fcr, repeat_delay=Exponential(mean=4 * 3600.0), redial_probability=redial,
+                       redial_delay=Exponential(mean=600.0))
+        timeline = Timeline(model)
+        streams = make_streams(7)
+        draws = draw_roots(model, timeline, streams)
+        pool = ChildPool(model, streams)
+        plan = root_plan(model, draws)
+        expected = fastpath._pool_rows(model, fastpath._queue_order(draws, plan.queued_at).size)
+        fastpath.run(model, timeline, draws, plan, pool)
+        drawn = sum(len(block) for block in pool.blocks["patience"])
+        assert pool.count > ChildPool.BLOCK
+        most = max(pool.count, expected)
+        assert pool.count <= drawn <= most + max(most // 8, ChildPool.BLOCK) + ChildPool.BLOCK
 
 
 def test_the_log_order_is_arrival_then_first_attempt_then_attempt() -> None:

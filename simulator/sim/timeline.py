@@ -95,21 +95,11 @@ class Timeline:
     # -- instants -----------------------------------------------------------------------------------------
     def bins(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Day and interval of each instant (NaN → -1, -1), with nights booked to the day's last interval."""
-        from simulator.sim.binning import edge_index  # compiled: loaded with the first log built
+        from simulator.sim.binning import day_and_interval  # compiled: loaded with the first log built
 
-        n = self.model.interval_count
         times = np.asarray(times, dtype=float)
-        missing = np.isnan(times)
-        if len(self.bin_starts) == 1:  # one day of one interval (the quick stationary form)
-            day = np.where(missing, -1, 0).astype(np.int32)
-            return day, day.copy()
-        k = edge_index(self.bin_starts, times, "right") - 1
-        np.clip(k, 0, len(self.bin_starts) - 1, out=k)
-        day = (k // n).astype(np.int32)
-        interval = (k % n).astype(np.int32)
-        day[missing] = -1
-        interval[missing] = -1
-        return day, interval
+        day, interval = day_and_interval(self.bin_starts, times, self.model.interval_count)
+        return day.reshape(times.shape), interval.reshape(times.shape)
 
     def day_of(self, when: float) -> int:
         """Day an instant belongs to (nights to the day before; clipped to the simulated days)."""

@@ -316,8 +316,12 @@ def _ivr_exit_max(timeline: Timeline, draws: RootDraws, queued_at: np.ndarray, d
     """Per day, the latest instant a first attempt leaves the IVR (to the queue or not)."""
     result = np.full(days, -INF)
     if len(draws) and draws.ivr_seconds is not None:  # without IVR every exit is an arrival, before closing
-        day = np.searchsorted(timeline.opens, draws.offered_at, side="right") - 1
-        np.maximum.at(result, np.clip(day, 0, days - 1), queued_at)
+        # Arrivals are sorted, so each day's calls are one run of rows (before the first opening: day 0; after
+        # the last: the last day): the maximum over each run that has rows.
+        first = np.searchsorted(draws.offered_at, timeline.opens, side="left")
+        first[0] = 0
+        has_rows = np.append(first[1:], len(draws)) > first
+        result[has_rows] = np.maximum.reduceat(queued_at, first[has_rows])
     return result
 
 

@@ -62,7 +62,7 @@ from simulator.analytic.definitions import SL_DEFINITIONS
 from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.scenario.model import Definitions, seconds_to_clock
-from simulator.sim.calllog import ABANDONED, ANSWERED, IVR_ABANDONED, IVR_CONTAINED, CallLog, SimulationResult
+from simulator.sim.calllog import SimulationResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -517,48 +517,31 @@ def cell_sums(result: SimulationResult, definitions: Definitions, threshold_seco
     return CellSums({name: cells[name].reshape(days, n) for name in _SUM_NAMES}, waits, wait_cells)
 
 
-def _within(values: np.ndarray, limit: float, inclusive: bool) -> np.ndarray:
-    return values <= limit if inclusive else values < limit
-
-
-def _time_cell(times: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
-    from simulator.sim.binning import edge_index  # compiled: loaded with the first log summed
-
-    return edge_index(boundaries, times, "right")
-
-
-_CHUNK_ROWS = 1 << 17  # rows of the call log processed at a time: bounds the temporaries for big logs
+_CHUNK_ROWS = 1 << 17
+"""Rows whose sums of doubles are added to the totals as one. The numpy tally that came before the compiled one
+read the log in chunks of this size; the kernel keeps that order of additions, so that every sum, and every
+quote, stays the same to the bit."""
 
 
 def _tally(result: SimulationResult, definitions: Definitions, threshold: float,
            warmup: float) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Additive counts and sums per flat cell ``day * n + interval``, and the answered calls' answer waits
-    with their cells (for percentiles). The log is read in chunks of rows, so that a month of a million calls
-    needs little memory beyond the log itself."""
+    with their cells in row order (for percentiles), from one compiled pass over the log."""
+    from simulator.sim.tally import tally_log  # compiled: numba loads with the first log summed
+
     days, n = int(result.days), int(result.interval_count)
     geometry = _Geometry(result)
-    additive = [name for name in _SUM_NAMES if name not in ("busy_seconds", "staffed_seconds")]
-    sums = {name: np.zeros(days * n) for name in additive}
-    busy_ext = np.zeros((days, n + 1))  # in the window; column n: after closing
-    after_all = np.zeros(days)  # busy after closing, whole run
-    waits: list[np.ndarray] = []
-    wait_cells: list[np.ndarray] = []
-    for first in range(0, max(len(result.log), 1), _CHUNK_ROWS):
-        rows = slice(first, first + _CHUNK_ROWS)
-        chunk_sums, chunk_waits, chunk_cells = _tally_rows(result.log, rows, geometry, definitions, threshold,
-                                                           warmup)
-        for name, values in chunk_sums.items():
-            sums[name] += values
-        waits.append(chunk_waits)
-        wait_cells.append(chunk_cells)
-        in_window, after = _busy_rows(result.log, rows, geometry, warmup)
-        busy_ext += in_window
-        after_all += after
+    sums, busy_flat, after_all, waits, wait_cells = tally_log(
+        result.log, geometry.boundaries, geometry.extended, days=days, intervals=n,
+        by_answer=definitions.interval_attribution == "answered", ring_in_wait=definitions.asa_includes_ring,
+        acw_in_handle=definitions.acw_in_aht, inclusive=definitions.threshold_inclusive, threshold=threshold,
+        short_seconds=float(definitions.short_abandon_seconds), warmup=warmup, chunk_rows=_CHUNK_ROWS)
+    busy_ext = busy_flat.reshape(days, n + 1)  # in the window; column n: after closing
     busy = busy_ext[:, :n].copy()
     busy[:, -1] += busy_ext[:, n]  # after closing counts in the day's last interval
     sums["busy_seconds"] = busy.ravel()
     sums["staffed_seconds"] = _staffed_in_window(result, geometry, warmup, busy_ext[:, n], after_all).ravel()
-    return sums, (np.concatenate(waits), np.concatenate(wait_cells))
+    return sums, (waits, wait_cells)
 
 
 class _Geometry:
@@ -573,96 +556,6 @@ class _Geometry:
         self.boundaries = self.interval_start.ravel()[1:]  # n cells per day, the last open to the next day
         # n + 1 cells per day: the intervals, then "after closing" until the next day opens.
         self.extended = (self.day_start + np.arange(self.n + 1)[None, :] * self.width).ravel()[1:]
-
-
-def _tally_rows(log: CallLog, rows: slice, geometry: _Geometry, definitions: Definitions, threshold: float,
-                warmup: float) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    days, n = geometry.days, geometry.n
-    n_cells = days * n
-    keep = np.flatnonzero(np.asarray(log.offered_at[rows]) >= warmup) if warmup > 0 else None
-
-    def column(name: str) -> np.ndarray:
-        values = np.asarray(getattr(log, name)[rows])
-        return values if keep is None else values[keep]
-
-    outcome = column("outcome")
-    answered = np.flatnonzero(outcome == ANSWERED)
-    abandoned = np.flatnonzero(outcome == ABANDONED)
-
-    # The cell each call is booked in (see the module notes on attribution).
-    cell = np.clip(column("day").astype(np.int64), 0, days - 1) * n
-    cell += np.clip(column("interval_offered"), 0, n - 1)
-    answered_at = column("answered_at")[answered]
-    abandoned_at = column("abandoned_at")[abandoned]
-    if definitions.interval_attribution == "answered":
-        cell[answered] = _time_cell(answered_at, geometry.boundaries)
-        cell[abandoned] = _time_cell(abandoned_at, geometry.boundaries)
-    cell_answered, cell_abandoned = cell[answered], cell[abandoned]
-
-    # Queue wait until the agent is seized (answered) or the hang-up (abandoned); rounded to the microsecond.
-    queued_at = column("queued_at")
-    ring = column("ring_seconds")[answered]
-    queue_wait = np.maximum(np.round(answered_at - ring - queued_at[answered], 6), 0.0)
-    answer_wait = np.round(queue_wait + ring, 6) if definitions.asa_includes_ring else queue_wait
-    abandon_wait = np.maximum(np.round(abandoned_at - queued_at[abandoned], 6), 0.0)
-    handle = column("talk_seconds")[answered] + column("hold_seconds")[answered]
-    if definitions.acw_in_aht:
-        handle += column("acw_seconds")[answered]
-    inclusive = definitions.threshold_inclusive
-
-    def count(cells: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        chosen = cells if mask is None else cells[mask]
-        return np.bincount(chosen, minlength=n_cells).astype(np.float64)
-
-    def total(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
-        return np.bincount(cells, weights=values, minlength=n_cells)
-
-    short = _within(abandon_wait, definitions.short_abandon_seconds, inclusive)
-    sums: dict[str, np.ndarray] = {
-        "trunk_arrivals": count(cell),
-        "ivr_contained": count(cell, outcome == IVR_CONTAINED),
-        "ivr_abandoned": count(cell, outcome == IVR_ABANDONED),
-        "answered": count(cell_answered),
-        "abandoned": count(cell_abandoned),
-        "abandoned_short": count(cell_abandoned, short),
-        "answered_within_threshold": count(cell_answered, _within(answer_wait, threshold, inclusive)),
-        "abandoned_within_threshold": count(cell_abandoned, _within(abandon_wait, threshold, inclusive)),
-        "repeat_calls": count(cell, column("attempt") >= 2),
-        "waited": count(cell_answered, queue_wait > 0) + count(cell_abandoned, abandon_wait > 0),
-        "answer_wait_sum": total(cell_answered, answer_wait),
-        "abandon_wait_sum": total(cell_abandoned, abandon_wait),
-        "handle_sum": total(cell_answered, handle),
-    }
-    sums["offered"] = sums["answered"] + sums["abandoned"]
-    return sums, answer_wait, cell_answered
-
-
-def _busy_rows(log: CallLog, rows: slice, geometry: _Geometry,
-               warmup: float) -> tuple[np.ndarray, np.ndarray]:
-    """Busy seconds of the agents serving these rows, on the (day, n + 1) grid inside the window, and the
-    busy seconds after closing per day over the whole run.
-
-    A busy span (ring + talk + hold + ACW from the moment the agent is seized) is split exactly at interval
-    boundaries and at closing time. Busy time of any call counts once it lies inside the window, whichever
-    call caused it.
-    """
-    days, n = geometry.days, geometry.n
-    answered = np.flatnonzero(np.asarray(log.outcome[rows]) == ANSWERED)
-
-    def column(name: str) -> np.ndarray:
-        return np.asarray(getattr(log, name)[rows])[answered]
-
-    seized = column("answered_at") - column("ring_seconds")
-    finished = column("answered_at") + column("talk_seconds") + column("hold_seconds") + column("acw_seconds")
-    cells = days * (n + 1)
-    after = np.zeros(days)
-    if warmup > 0:
-        after = _split(seized, finished, geometry.extended, cells).reshape(days, n + 1)[:, n]
-        seized, finished = np.maximum(seized, warmup), np.maximum(finished, warmup)
-    in_window = _split(seized, finished, geometry.extended, cells).reshape(days, n + 1)
-    if warmup <= 0:
-        after = in_window[:, n].copy()
-    return in_window, after
 
 
 def _staffed_in_window(result: SimulationResult, geometry: _Geometry, warmup: float,
@@ -683,33 +576,6 @@ def _staffed_in_window(result: SimulationResult, geometry: _Geometry, warmup: fl
     window = nominal * inside
     window[:, -1] += after_in_window
     return window
-
-
-def _split(start: np.ndarray, end: np.ndarray, boundaries: np.ndarray, n_cells: int) -> np.ndarray:
-    """Total length of the spans ``[start, end)`` falling in each cell; cell ``k`` covers
-    ``[boundaries[k-1], boundaries[k])``, the first and last cells are open-ended."""
-    total = np.zeros(n_cells)
-    spans = end > start
-    start, end = start[spans], end[spans]
-    if start.size == 0:
-        return total
-    edges = np.concatenate(([-np.inf], boundaries, [np.inf]))  # cell k covers [edges[k], edges[k + 1])
-    k_start = _time_cell(start, boundaries)
-    k_end = _time_cell(end, boundaries)
-    same = k_start == k_end
-    total += np.bincount(k_start[same], weights=(end - start)[same], minlength=n_cells)
-    split = ~same
-    ks, ke = k_start[split], k_end[split]
-    total += np.bincount(ks, weights=edges[ks + 1] - start[split], minlength=n_cells)
-    total += np.bincount(ke, weights=end[split] - edges[ke], minlength=n_cells)
-    # Cells strictly between the first and the last are covered whole: count the spans covering each cell.
-    cover = np.bincount(ks + 1, minlength=n_cells + 1) - np.bincount(ke, minlength=n_cells + 1)
-    covered = np.cumsum(cover)[:n_cells].astype(float)
-    inner = np.zeros(n_cells)
-    if n_cells > 2:
-        inner[1:-1] = np.diff(boundaries)  # lengths of the cells that have two finite edges
-    total += covered * inner
-    return total
 
 
 def _group_quantiles(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

@@ -115,19 +115,10 @@ def carried_in(result: Any) -> np.ndarray:
     backlog an interval inherits from the one before. (I,) [calls]
 
     A call waits at an interval's start e when it entered the queue before e and left it (seized by an agent,
-    or hung up) at or after e; each count is read off the calls' bins among the edges, without sorting."""
-    from simulator.sim.binning import edge_index
-    from simulator.sim.calllog import ABANDONED, ANSWERED
+    or hung up) after e; counted in one compiled pass over the log (:func:`simulator.sim.tally.queue_backlog`)."""
+    from simulator.sim.tally import queue_backlog
 
-    log = result.log
-    queued = log.outcome == ANSWERED
-    in_queue = queued | (log.outcome == ABANDONED)
-    left = np.where(queued, log.answered_at - log.ring_seconds, log.abandoned_at)[in_queue]
     edges = (np.arange(result.days)[:, None] * result.day_seconds + result.open_seconds
              + np.arange(result.interval_count)[None, :] * result.interval_seconds).reshape(-1)
-    bins = edges.size + 1
-    # entered before edge j: searchsorted(edges, t, "right") <= j; left at or before it: (.., "left") <= j
-    entered = np.cumsum(np.bincount(edge_index(edges, log.queued_at[in_queue], "right"), minlength=bins))[:-1]
-    gone = np.cumsum(np.bincount(edge_index(edges, left, "left"), minlength=bins))[:-1]
-    waiting = (entered - gone).reshape(result.days, result.interval_count)
+    waiting = queue_backlog(result.log, edges).reshape(result.days, result.interval_count)
     return np.asarray(waiting.sum(axis=0), dtype=float)

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numba import njit
 
-__all__ = ["count_edges", "day_and_interval", "edge_index", "lookup_table"]
+__all__ = ["count_edges", "count_edges_below", "day_and_interval", "edge_index", "lookup_table"]
 
 _CELLS_PER_EDGE = 4  # lookup cells per edge: most instants then need no correction step
 
@@ -79,7 +79,7 @@ def count_edges(edges: np.ndarray, t: float, lookup: np.ndarray, start: float, p
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _count_below(edges: np.ndarray, t: float, lookup: np.ndarray, start: float, per_width: float) -> int:
+def count_edges_below(edges: np.ndarray, t: float, lookup: np.ndarray, start: float, per_width: float) -> int:
     """``np.searchsorted(edges, t, side="left")``: the count of edges < t (all of them for NaN)."""
     m = edges.size
     last = lookup.size - 1
@@ -106,7 +106,7 @@ def _edge_index(edges: np.ndarray, times: np.ndarray, right: bool, lookup: np.nd
     for i in range(times.size):
         t = times[i]
         out[i] = (count_edges(edges, t, lookup, start, per_width) if right
-                  else _count_below(edges, t, lookup, start, per_width))
+                  else count_edges_below(edges, t, lookup, start, per_width))
     return out
 
 

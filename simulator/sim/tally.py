@@ -30,10 +30,10 @@ import math
 import numpy as np
 from numba import njit
 
-from simulator.sim.binning import count_edges, lookup_table
+from simulator.sim.binning import count_edges, count_edges_below, lookup_table
 from simulator.sim.calllog import ABANDONED, ANSWERED, IVR_ABANDONED, IVR_CONTAINED, CallLog
 
-__all__ = ["COUNT_NAMES", "SUM_NAMES", "tally_log"]
+__all__ = ["COUNT_NAMES", "SUM_NAMES", "queue_backlog", "tally_log"]
 
 #: Rows of the counts array the kernel returns (calls per cell), in this order.
 COUNT_NAMES = ("trunk_arrivals", "ivr_contained", "ivr_abandoned", "answered", "abandoned", "abandoned_short",
@@ -247,3 +247,40 @@ def _tally(offered_at: np.ndarray, queued_at: np.ndarray, answered_at: np.ndarra
         for d in range(days):  # after closing over the whole run: the window's when it is the whole run
             after[d] += spans[first_pass, d * (n + 1) + n]
     return counts, seconds, busy, after, waits[:n_waits], wait_cells[:n_waits]
+
+
+def queue_backlog(log: CallLog, edges: np.ndarray) -> np.ndarray:
+    """Per edge, the calls in the agent queue there: entered before the edge and left (seized by an agent, or
+    hung up) after it. (len(edges),) int64."""
+    edges = np.require(edges, dtype=np.float64, requirements=["C"])
+    table, origin, per_width = lookup_table(edges, "right")
+    below, below_origin, below_per_width = lookup_table(edges, "left")
+    return _queue_backlog(np.require(log.outcome, dtype=np.int8, requirements=["C"]),
+                          np.require(log.queued_at, dtype=np.float64, requirements=["C"]),
+                          np.require(log.answered_at, dtype=np.float64, requirements=["C"]),
+                          np.require(log.ring_seconds, dtype=np.float64, requirements=["C"]),
+                          np.require(log.abandoned_at, dtype=np.float64, requirements=["C"]), edges, table,
+                          origin, per_width, below, below_origin, below_per_width)
+
+
+@njit(cache=True, nogil=True)
+def _queue_backlog(outcome: np.ndarray, queued_at: np.ndarray, answered_at: np.ndarray, ring: np.ndarray,
+                   abandoned_at: np.ndarray, edges: np.ndarray, table: np.ndarray, origin: float,
+                   per_width: float, below: np.ndarray, below_origin: float, below_per_width: float) -> np.ndarray:
+    # +1 at the first edge after the entry (the count of edges <= it), -1 at the first edge at or after the
+    # departure (the count of edges < it); the running sum over the edges is the backlog at each.
+    m = edges.size
+    step = np.zeros(m + 1, dtype=np.int64)
+    for i in range(outcome.size):
+        kind = outcome[i]
+        if kind != ANSWERED and kind != ABANDONED:  # an IVR outcome: never queued
+            continue
+        left = answered_at[i] - ring[i] if kind == ANSWERED else abandoned_at[i]
+        step[count_edges(edges, queued_at[i], table, origin, per_width)] += 1
+        step[count_edges_below(edges, left, below, below_origin, below_per_width)] -= 1
+    backlog = np.empty(m, dtype=np.int64)
+    waiting = 0
+    for j in range(m):
+        waiting += step[j]
+        backlog[j] = waiting
+    return backlog

@@ -400,6 +400,34 @@ def test_spans_ending_exactly_on_an_edge() -> None:
     assert_same_tally(result, DEFINITIONS[0], 20.0)
 
 
+def oracle_carried_in(result: SimulationResult) -> np.ndarray:
+    """The numpy backlog that :func:`simulator.risk.reduction.carried_in` computed before the kernel: entries
+    counted by ``searchsorted(.., "right")``, departures by ``searchsorted(.., "left")``, both summed up."""
+    log = result.log
+    queued = log.outcome == ANSWERED
+    in_queue = queued | (log.outcome == ABANDONED)
+    left = np.where(queued, log.answered_at - log.ring_seconds, log.abandoned_at)[in_queue]
+    edges = (np.arange(result.days)[:, None] * result.day_seconds + result.open_seconds
+             + np.arange(result.interval_count)[None, :] * result.interval_seconds).reshape(-1)
+    bins = edges.size + 1
+    entered = np.cumsum(np.bincount(np.searchsorted(edges, log.queued_at[in_queue], "right"), minlength=bins))
+    gone = np.cumsum(np.bincount(np.searchsorted(edges, left, "left"), minlength=bins))
+    waiting = (entered[:-1] - gone[:-1]).reshape(result.days, result.interval_count)
+    return np.asarray(waiting.sum(axis=0), dtype=float)
+
+
+def test_the_queue_backlog_at_interval_starts() -> None:
+    """Calls entering or leaving the queue exactly on an edge, and simulated months: the compiled backlog
+    equals the numpy count."""
+    from simulator.risk.reduction import carried_in
+
+    results = [edge_log(), *(simulated(name) for name in MODELS)]
+    for result in results:
+        expected = oracle_carried_in(result)
+        assert np.array_equal(carried_in(result), expected)
+    assert sum(oracle_carried_in(result).sum() for result in results) > 0
+
+
 def with_columns(result: SimulationResult, **columns: Any) -> SimulationResult:
     log = result.log
     values = {name: np.array(getattr(log, name)) for name in log.__dataclass_fields__ if name != "root"}

@@ -124,6 +124,7 @@ def _day_and_interval(starts: np.ndarray, times: np.ndarray, lookup: np.ndarray,
             continue
         k = count_edges(starts, t, lookup, start, per_width) - 1
         k = min(max(k, 0), bins - 1)
-        day[i] = k // per_day
-        interval[i] = k % per_day
+        d = k // per_day  # (one division: the remainder follows from it)
+        day[i] = d
+        interval[i] = k - d * per_day
     return day, interval

@@ -98,6 +98,9 @@ class Timeline:
         from simulator.sim.binning import day_and_interval  # compiled: loaded with the first log built
 
         times = np.asarray(times, dtype=float)
+        if len(self.bin_starts) == 1:  # one day of one interval (the quick stationary form): no search at all
+            day = np.where(np.isnan(times), -1, 0).astype(np.int32)
+            return day, day.copy()
         day, interval = day_and_interval(self.bin_starts, times, self.model.interval_count)
         return day.reshape(times.shape), interval.reshape(times.shape)
 

@@ -6,7 +6,7 @@ interval from what was measured, repeat until the staffing stops changing. Here,
 
 1. simulate months at s_n on the forecast (the same month seeds every iteration: common random numbers);
 2. measure per interval the calls offered to the queue (first attempts, repeats and redials, as they arrived),
-   the calls carried in from the interval before (waiting or in service at its start) and the achieved SL,
+   the calls carried in from the interval before (waiting in the queue at its start) and the achieved SL,
    abandonment and ASA;
 3. re-plan: Erlang A (C) at the measured load, shifted by the interval's drift at s_n
    (:mod:`simulator.staffing.response`), gives the fewest agents meeting every SLA target *in that interval*;
@@ -49,7 +49,7 @@ class Iteration:
 
     agents: np.ndarray
     calls: np.ndarray  # offered calls per day per interval (measured)
-    carried_in: np.ndarray  # calls waiting or in service at each interval's start, per day
+    carried_in: np.ndarray  # calls waiting in the queue at each interval's start, per day
     service_level: np.ndarray  # achieved per interval (contract definition)
     abandon_rate: np.ndarray
     asa_seconds: np.ndarray

@@ -70,6 +70,6 @@ def test_carried_in_counts_the_calls_waiting_at_each_interval_start() -> None:
     for day in range(result.days):
         for i in range(result.interval_count):
             edge = day * result.day_seconds + result.open_seconds + i * result.interval_seconds
-            expected[i] += np.sum(in_queue & (log.queued_at < edge) & (left >= edge))
+            expected[i] += np.sum(in_queue & (log.queued_at < edge) & (left > edge))
     assert queued.any() and expected.sum() > 0
     np.testing.assert_array_equal(carried_in(result), expected)

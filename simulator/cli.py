@@ -674,7 +674,7 @@ def quote(
     what binds, FTEs, cost lines, price in every unit, P(miss), credits."""
     options = quote_options(seed, months, replications, risk_method, term_months)
     loaded = load(scenario, set_)
-    with command_sweep(executor, "quoting (simulated months)") as sweep:
+    with command_sweep(executor, "quoting (simulated months)", months=True) as sweep:
         result = options(loaded, backend=sweep.backend, progress=sweep.progress)
     print_warnings(result.warnings())
     if out is not None:
@@ -847,9 +847,10 @@ def quote_options(seed: int | None, months: int | None, replications: int | None
 
 @contextmanager
 def command_sweep(executor: str | None, description: str, *, out: Path | None = None, resume: bool = False,
-                  title: str = "") -> Iterator[Any]:
+                  title: str = "", months: bool = False) -> Iterator[Any]:
     """The sweep a command runs its tasks on: the --executor backend, a progress bar and, with --out, a
-    checkpoint folder that keeps finished tasks (so that Ctrl-C loses nothing and --resume continues)."""
+    checkpoint folder that keeps finished tasks (so that Ctrl-C loses nothing and --resume continues).
+    ``months``: the tasks are simulated months of a quote run here (warm the workers up for them)."""
     import shutil
 
     from simulator.sweep import Sweep, SweepStore, opened
@@ -860,8 +861,17 @@ def command_sweep(executor: str | None, description: str, *, out: Path | None = 
     store = None if out is None else SweepStore(out / CHECKPOINT, title=title, resume=resume, batch_size=1,
                                                 source="--out")
     progress = LazyProgress(description)
+    warm = None
+    if months and (executor or "local").strip().startswith("local"):
+        # The workers will simulate months for this process, which imports numba anyway (its Erlang kernels):
+        # imported before the fork, the workers start with it, and load the compiled simulation as they
+        # start rather than when the first month arrives.
+        from simulator.sim.warmup import import_for_months, load_compiled
+
+        import_for_months()
+        warm = load_compiled
     try:
-        with opened(executor) as backend:
+        with opened(executor, warm=warm) as backend:
             yield Sweep(backend=backend, progress=progress, store=store)
     except SweepInterrupted as stopped:
         hint = (f"; the finished tasks are kept in {store.directory}: rerun with --resume to continue"

@@ -12,9 +12,10 @@ whichever backend runs them. A backend is opened from a spec string (the CLI's `
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,16 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _start_worker(warm: Callable[[], None] | None) -> None:
+    _ignore_sigint()
+    if warm is not None:
+        warm()
+
+
+def _nothing() -> None:
+    """A task that does nothing: submitting it starts the pool's processes (all of them, under fork)."""
+
+
 def worker_count(workers: int | None, tasks: int | None = None) -> int:
     """Processes for a local pool: ``workers`` (validated) or the available cores, never more than ``tasks``."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
@@ -76,12 +87,18 @@ def pool_spec(workers: int | None, tasks: int | None = None) -> str:
     return "sequential" if count <= 1 else f"local:{count}"
 
 
-def local_backend(workers: int | None = None) -> Backend:
-    """A process pool of ``workers`` processes (default: the available cores); one worker runs in-process."""
+def local_backend(workers: int | None = None, *, warm: Callable[[], None] | None = None) -> Backend:
+    """A process pool of ``workers`` processes (default: the available cores); one worker runs in-process.
+
+    ``warm``: run in every worker as it starts, and the workers are started now, so that what it loads (the
+    compiled simulation, :func:`simulator.sim.warmup.load_compiled`) is loaded while the caller goes on with
+    its own start-up rather than when the first task arrives."""
     count = worker_count(workers)
     if count <= 1:
         return Backend(name="sequential", capacity=1)
-    pool = cf.ProcessPoolExecutor(max_workers=count, initializer=_ignore_sigint)
+    pool = cf.ProcessPoolExecutor(max_workers=count, initializer=functools.partial(_start_worker, warm))
+    if warm is not None:
+        pool.submit(_nothing)
 
     def close(cancel: bool) -> None:
         if cancel:
@@ -122,18 +139,19 @@ def dask_backend(address: str | None = None, *, scheduler_file: str | None = Non
                    executor=executor, _close=close)
 
 
-def open_backend(spec: str | None = None) -> Backend:
-    """Open the backend named by ``spec`` (see the module docstring); default a local pool on every core."""
+def open_backend(spec: str | None = None, *, warm: Callable[[], None] | None = None) -> Backend:
+    """Open the backend named by ``spec`` (see the module docstring); default a local pool on every core.
+    ``warm``: a local pool's warm-up (:func:`local_backend`)."""
     text = (spec or "local").strip()
     if text == "sequential":
         return Backend(name="sequential", capacity=1)
     if text == "local":
-        return local_backend()
+        return local_backend(warm=warm)
     if text.startswith("local:"):
         count = text.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
             raise ScenarioError("local:N needs a whole number of processes >= 1", source="--executor", value=spec)
-        return local_backend(int(count))
+        return local_backend(int(count), warm=warm)
     if text.startswith("dask://"):
         return dask_backend("tcp://" + text.removeprefix("dask://"))
     if text.startswith(("tcp://", "tls://")):
@@ -146,15 +164,16 @@ def open_backend(spec: str | None = None) -> Backend:
 
 
 @contextmanager
-def opened(spec: str | Backend | None = None) -> Iterator[Backend]:
+def opened(spec: str | Backend | None = None, *, warm: Callable[[], None] | None = None) -> Iterator[Backend]:
     """``with opened("local:4") as backend:`` ... closed (or cancelled, on an error) on the way out.
 
-    A ``Backend`` passed in is used as it is and left open: whoever opened it closes it.
+    A ``Backend`` passed in is used as it is and left open: whoever opened it closes it. ``warm``: a local
+    pool's warm-up (:func:`local_backend`).
     """
     if isinstance(spec, Backend):
         yield spec
         return
-    backend = open_backend(spec)
+    backend = open_backend(spec, warm=warm)
     try:
         yield backend
     except BaseException:

@@ -16,7 +16,7 @@ import functools
 import os
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,10 @@ def _ignore_sigint() -> None:
 def _start_worker(warm: Callable[[], None] | None) -> None:
     _ignore_sigint()
     if warm is not None:
-        warm()
+        # Only a head start: should it fail, the first task meets the same failure and reports it by name,
+        # where a failing initializer would break the whole pool without a word of why.
+        with suppress(Exception):
+            warm()
 
 
 def _nothing() -> None:

@@ -46,3 +46,24 @@ def test_warm_workers_have_the_kernels_before_their_first_month():
     assert warm["workers"] == [True] * 4
     assert warm["parent"] is False  # the parent imported numba and the modules, the kernels loaded in the workers
     assert run_probe("cold")["workers"] == [False] * 4  # the check can fail: without the warm-up nothing is loaded
+
+
+def _failing_warm_up() -> None:
+    raise RuntimeError("a warm-up that fails")
+
+
+def _answer() -> int:
+    return 42
+
+
+def test_a_failing_warm_up_leaves_the_pool_working():
+    """The warm-up is a head start only: if it fails, the tasks still run (and would meet any real failure
+    themselves, reported by name), rather than the pool breaking."""
+    from simulator.sweep.backends import local_backend
+
+    backend = local_backend(2, warm=_failing_warm_up)
+    try:
+        assert backend.executor is not None
+        assert [backend.executor.submit(_answer).result(timeout=60) for _ in range(3)] == [42, 42, 42]
+    finally:
+        backend.stop()

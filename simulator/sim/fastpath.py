@@ -21,11 +21,12 @@ so that both produce the same call log from the same draws (the tests compare th
 The loop is compiled with numba (``cache=True``: the first run after installing compiles it, about ten
 seconds, and later processes load it from the cache). Its floating-point arithmetic is written exactly as the
 simpy engine's (no ``fastmath``, the same operations in the same order), which is what makes the logs equal to
-the bit. The pool of repeat-call attributes is drawn before the loop, sized generously; should the loop need
-more rows than drawn, it stops where it is, more rows are drawn (the same rows, whatever the size: they come
-from the same streams in the same order) and the loop goes on from there: its whole state lives in arrays kept
-by the caller (:class:`_State`), so the pool can be sized to what a month is expected to need rather than to a
-bound on it (drawing the rows is most of the cost of a repeat call).
+the bit. The pool of repeat-call attributes is drawn before the loop, sized to the repeat calls expected of
+the answered calls; should the loop need more rows than drawn, it stops where it is, more rows are drawn (the
+same rows, whatever the size: they come from the same streams in the same order) and the loop goes on from
+there. Its whole state lives in arrays that :func:`run` keeps between the calls, which is what lets the pool be
+sized to what a month is expected to need rather than to a bound on it (drawing the rows is most of the cost of
+a repeat call).
 """
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
 """Load the compiled kernels that a simulated month runs, before the first month needs them.
 
-A worker of a fresh process pool loads them from numba's cache when its first month arrives (about half a
-second, on top of importing numba), while the quote that sent the month waits. A pool started with this as its
-warm-up loads them while the parent process is still importing and reading the scenario
-(:func:`simulator.sweep.backends.local_backend`). It simulates and sums one tiny month with every feature the
-kernels branch on (IVR, patience, ring time, repeat calls and redials), so the kernels are loaded with the
-argument types a real month passes.
+A worker of a fresh process pool imports numba (a third of a second) and loads the kernels from numba's cache
+(about half a second) when its first month arrives, while the quote that sent the month waits. ``callsim quote``
+instead imports numba and the month's modules in its own process before the pool forks
+(:func:`import_for_months`: it needs numba later for its Erlang kernels anyway), and its workers run
+:func:`load_compiled` as they start (:func:`simulator.sweep.backends.local_backend`), while the quote sets up
+its staffing search. :func:`load_compiled` simulates and sums one tiny month with every feature the kernels
+branch on (IVR, patience, ring time, repeat calls and redials), so the kernels are loaded with the argument
+types a real month passes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_compiled"]
+__all__ = ["import_for_months", "load_compiled"]
 
 
 def load_compiled() -> None:

@@ -21,16 +21,17 @@ __all__ = ["count_edges", "count_edges_below", "day_and_interval", "edge_index",
 _CELLS_PER_EDGE = 4  # lookup cells per edge: most instants then need no correction step
 
 
-def lookup_table(edges: np.ndarray, side: Literal["left", "right"] = "right") -> tuple[np.ndarray, float, float]:
-    """The lookup table on an even grid over sorted ``edges`` for :func:`count_edges`: the answer at each grid
-    point, the grid's start and grid cells per second. Fewer than two edges, or edges spanning no time: one
-    entry (the correction steps then do all the work, exactly all the same)."""
+def lookup_table(edges: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The lookup table on an even grid over sorted ``edges`` for :func:`count_edges` (and
+    :func:`count_edges_below`, for which it is a guess as good): the count of edges <= each grid point, the
+    grid's start and grid cells per second. Fewer than two edges, or edges spanning no time: one entry (the
+    correction steps then do all the work, exactly all the same)."""
     edges = np.ascontiguousarray(edges, dtype=float)
     if edges.size < 2 or not edges[-1] > edges[0]:
         return np.zeros(1, dtype=np.int64), 0.0, 0.0
     cells = _CELLS_PER_EDGE * edges.size
     width = (edges[-1] - edges[0]) / cells
-    table = np.searchsorted(edges, edges[0] + width * np.arange(cells), side=side).astype(np.int64)
+    table = np.searchsorted(edges, edges[0] + width * np.arange(cells), side="right").astype(np.int64)
     return table, float(edges[0]), 1.0 / width
 
 
@@ -38,7 +39,7 @@ def edge_index(edges: np.ndarray, times: np.ndarray, side: Literal["left", "righ
     """``np.searchsorted(edges, times, side)`` for sorted, finite ``edges`` (int64, the shape of ``times``)."""
     edges = np.ascontiguousarray(edges, dtype=float)
     times = np.asarray(times, dtype=float)
-    table, start, per_width = lookup_table(edges, side)
+    table, start, per_width = lookup_table(edges)
     flat = np.ascontiguousarray(times).reshape(-1)
     return _edge_index(edges, flat, side == "right", table, start, per_width).reshape(times.shape)
 
@@ -50,7 +51,7 @@ def day_and_interval(starts: np.ndarray, times: np.ndarray, per_day: int) -> tup
     bins, split into ``k // per_day`` and ``k % per_day``, gives, in one compiled pass."""
     starts = np.ascontiguousarray(starts, dtype=float)
     flat = np.ascontiguousarray(times, dtype=float).reshape(-1)
-    table, start, per_width = lookup_table(starts, "right")
+    table, start, per_width = lookup_table(starts)
     return _day_and_interval(starts, flat, table, start, per_width, per_day)
 
 
@@ -80,23 +81,9 @@ def count_edges(edges: np.ndarray, t: float, lookup: np.ndarray, start: float, p
 
 @njit(cache=True, nogil=True, inline="always")
 def count_edges_below(edges: np.ndarray, t: float, lookup: np.ndarray, start: float, per_width: float) -> int:
-    """``np.searchsorted(edges, t, side="left")``: the count of edges < t (all of them for NaN)."""
-    m = edges.size
-    last = lookup.size - 1
-    g = (t - start) * per_width
-    j = 0
-    if g >= last:
-        j = last
-    elif g > 0.0:
-        j = int(g)
-    k = lookup[j]
-    while k < m and edges[k] < t:
-        k += 1
-    while k > 0 and edges[k - 1] >= t:
-        k -= 1
-    if math.isnan(t):
-        k = m
-    return k
+    """``np.searchsorted(edges, t, side="left")``: the count of edges < t, which for finite edges is the count of
+    edges <= the double just below t (all of them for NaN)."""
+    return count_edges(edges, np.nextafter(t, -np.inf), lookup, start, per_width)
 
 
 @njit(cache=True, nogil=True)

@@ -45,6 +45,12 @@ SUM_NAMES = ("answer_wait_sum", "abandon_wait_sum", "handle_sum")
 _ANSWER_WAIT, _ABANDON_WAIT, _HANDLE = range(len(SUM_NAMES))
 
 
+def _column(values: np.ndarray, dtype: type) -> np.ndarray:
+    """A column as the kernels take it, one compiled signature each (C-contiguous, writeable): the engine stores
+    a column it does not draw as a read-only stride-0 broadcast, copied here."""
+    return np.require(values, dtype=dtype, requirements=["C", "W"])
+
+
 def tally_log(log: CallLog, boundaries: np.ndarray, extended: np.ndarray, *, days: int, intervals: int,
               by_answer: bool, ring_in_wait: bool, acw_in_handle: bool, inclusive: bool, threshold: float,
               short_seconds: float, warmup: float,
@@ -84,19 +90,14 @@ def tally_log(log: CallLog, boundaries: np.ndarray, extended: np.ndarray, *, day
     waits, wait_cells : array
         The answer wait and the flat cell of each answered call counted, in row order.
     """
-    def column(values: np.ndarray, dtype: type) -> np.ndarray:
-        # One compiled signature (C-contiguous, writeable): the engine stores a column it does not draw as a
-        # read-only stride-0 broadcast, copied here.
-        return np.require(values, dtype=dtype, requirements=["C", "W"])
-
-    boundaries, extended = column(boundaries, np.float64), column(extended, np.float64)
+    boundaries, extended = _column(boundaries, np.float64), _column(extended, np.float64)
     counts, seconds, busy, after, waits, wait_cells = _tally(
-        column(log.offered_at, np.float64), column(log.queued_at, np.float64),
-        column(log.answered_at, np.float64), column(log.abandoned_at, np.float64),
-        column(log.ring_seconds, np.float64), column(log.talk_seconds, np.float64),
-        column(log.hold_seconds, np.float64), column(log.acw_seconds, np.float64),
-        column(log.outcome, np.int8), column(log.interval_offered, np.int32), column(log.day, np.int32),
-        column(log.attempt, np.int16), boundaries, *lookup_table(boundaries), extended, *lookup_table(extended),
+        _column(log.offered_at, np.float64), _column(log.queued_at, np.float64),
+        _column(log.answered_at, np.float64), _column(log.abandoned_at, np.float64),
+        _column(log.ring_seconds, np.float64), _column(log.talk_seconds, np.float64),
+        _column(log.hold_seconds, np.float64), _column(log.acw_seconds, np.float64),
+        _column(log.outcome, np.int8), _column(log.interval_offered, np.int32), _column(log.day, np.int32),
+        _column(log.attempt, np.int16), boundaries, *lookup_table(boundaries), extended, *lookup_table(extended),
         int(days), int(intervals), bool(by_answer), bool(ring_in_wait), bool(acw_in_handle), bool(inclusive),
         float(threshold), float(short_seconds), float(warmup), max(int(chunk_rows), 1))
     sums = dict(zip(COUNT_NAMES, counts, strict=True)) | dict(zip(SUM_NAMES, seconds, strict=True))
@@ -252,21 +253,16 @@ def _tally(offered_at: np.ndarray, queued_at: np.ndarray, answered_at: np.ndarra
 def queue_backlog(log: CallLog, edges: np.ndarray) -> np.ndarray:
     """Per edge, the calls in the agent queue there: entered before the edge and left (seized by an agent, or
     hung up) after it. (len(edges),) int64."""
-    edges = np.require(edges, dtype=np.float64, requirements=["C"])
-    table, origin, per_width = lookup_table(edges, "right")
-    below, below_origin, below_per_width = lookup_table(edges, "left")
-    return _queue_backlog(np.require(log.outcome, dtype=np.int8, requirements=["C"]),
-                          np.require(log.queued_at, dtype=np.float64, requirements=["C"]),
-                          np.require(log.answered_at, dtype=np.float64, requirements=["C"]),
-                          np.require(log.ring_seconds, dtype=np.float64, requirements=["C"]),
-                          np.require(log.abandoned_at, dtype=np.float64, requirements=["C"]), edges, table,
-                          origin, per_width, below, below_origin, below_per_width)
+    edges = _column(edges, np.float64)
+    return _queue_backlog(_column(log.outcome, np.int8), _column(log.queued_at, np.float64),
+                          _column(log.answered_at, np.float64), _column(log.ring_seconds, np.float64),
+                          _column(log.abandoned_at, np.float64), edges, *lookup_table(edges))
 
 
 @njit(cache=True, nogil=True)
 def _queue_backlog(outcome: np.ndarray, queued_at: np.ndarray, answered_at: np.ndarray, ring: np.ndarray,
                    abandoned_at: np.ndarray, edges: np.ndarray, table: np.ndarray, origin: float,
-                   per_width: float, below: np.ndarray, below_origin: float, below_per_width: float) -> np.ndarray:
+                   per_width: float) -> np.ndarray:
     # +1 at the first edge after the entry (the count of edges <= it), -1 at the first edge at or after the
     # departure (the count of edges < it); the running sum over the edges is the backlog at each.
     m = edges.size
@@ -277,7 +273,7 @@ def _queue_backlog(outcome: np.ndarray, queued_at: np.ndarray, answered_at: np.n
             continue
         left = answered_at[i] - ring[i] if kind == ANSWERED else abandoned_at[i]
         step[count_edges(edges, queued_at[i], table, origin, per_width)] += 1
-        step[count_edges_below(edges, left, below, below_origin, below_per_width)] -= 1
+        step[count_edges_below(edges, left, table, origin, per_width)] -= 1
     backlog = np.empty(m, dtype=np.int64)
     waiting = 0
     for j in range(m):

@@ -28,6 +28,7 @@ from simulator.scenario.model import Definitions
 from simulator.sim import CentreModel, SimulationResult, simulate
 from simulator.sim.calllog import ABANDONED, ANSWERED, IVR_ABANDONED, IVR_CONTAINED, OUTCOMES, CallLog
 from tests.sim.test_engine_invariants import SETTINGS, centre_models
+from tests.sim.test_fastpath import centre as fastpath_centre
 from tests.sim.test_metrics import INTERVAL, Grid, abandoned, answered, ivr_call, make_result
 
 
@@ -201,12 +202,8 @@ def assert_same_tally(result: SimulationResult, definitions: Definitions, thresh
 
 
 def centre(**kw: object) -> CentreModel:
-    base: dict[str, object] = dict(day_seconds=86400.0, open_seconds=8 * 3600.0, interval_seconds=1800.0,
-                                   interval_count=6, days=3,
-                                   arrival_rate=np.array([0.01, 0.04, 0.06, 0.05, 0.03, 0.01]),
-                                   agents=np.array([2, 6, 9, 8, 4, 2]), patience=Exponential(mean=120.0))
-    base.update(kw)
-    return CentreModel(**base)  # type: ignore[arg-type]
+    """The fast path tests' small centre, over three days."""
+    return fastpath_centre(**{"days": 3, **kw})
 
 
 MODELS = {

@@ -22,7 +22,7 @@ from simulator.errors import ScenarioError
 from simulator.jsonutil import jsonable
 from simulator.metrics import service_level_by_definition
 from simulator.pricing.credits import MonthOutcomes, month_misses
-from simulator.risk.reduction import METRICS, SimulatedMonth, simulate_month
+from simulator.risk.reduction import METRICS, MONTH_DRAWS, SimulatedMonth, simulate_month
 from simulator.scenario.model import Definitions, Scenario
 from simulator.sim.draws import unit_gamma
 from simulator.sim.model import CentreModel
@@ -120,6 +120,7 @@ class MonthRunner:
     def close(self) -> None:
         if self._owned:
             self.backend.stop()
+        MONTH_DRAWS.clear()  # the months this process simulated itself: their draws are of no use any more
 
     def run(self, models: CentreModel | Sequence[CentreModel], seeds: Sequence[np.random.SeedSequence],
             scenario: Scenario) -> list[SimulatedMonth]:

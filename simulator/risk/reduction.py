@@ -12,13 +12,19 @@ import numpy as np
 from simulator.metrics import CellSums, cell_sums, service_level_by_definition
 from simulator.scenario.model import Definitions
 from simulator.sim.model import CentreModel
+from simulator.sim.reuse import DrawCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulator.risk.months import MonthLayout
 
 METRICS = ("service_level", "abandon_rate", "asa_seconds")  # the credit-bearing metrics, in a fixed order
 
-__all__ = ["METRICS", "SimulatedMonth", "carried_in", "reduce_month", "simulate_month"]
+__all__ = ["METRICS", "MONTH_DRAWS", "SimulatedMonth", "carried_in", "reduce_month", "simulate_month"]
+
+# The draws of the months this process simulated, by model (less its staffing) and seed: a staffing search
+# simulates the same months at many staffings (:mod:`simulator.sim.reuse`). Only ever a cache: a month taken
+# from it is the month drawn afresh, to the bit.
+MONTH_DRAWS = DrawCache()
 
 
 _SUMS = ("offered", "answered", "abandoned", "answered_within_threshold", "abandoned_within_threshold",
@@ -103,10 +109,12 @@ def reduce_month(tally: CellSums, definitions: Definitions, layout: MonthLayout,
 
 def simulate_month(model: CentreModel, seed: np.random.SeedSequence, definitions: Definitions,
                     threshold_seconds: float, layout: MonthLayout) -> SimulatedMonth:
-    """Simulate one month and reduce it (module level: runs in a worker process)."""
+    """Simulate one month and reduce it (module level: runs in a worker process). The month's draws are kept
+    in the process's :data:`MONTH_DRAWS` for the same month at other staffings."""
     from simulator.sim.engine import simulate
 
-    result = simulate(model, seed=seed, ordered=False)  # only summed over: no need to sort the log
+    # Only summed over: no need to sort the log.
+    result = simulate(model, seed=seed, ordered=False, reuse=MONTH_DRAWS)
     return reduce_month(cell_sums(result, definitions, threshold_seconds), definitions, layout, carried_in(result))
 
 

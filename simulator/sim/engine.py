@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulator.sim.calllog import SimulationResult
     from simulator.sim.draws import RootDraws
     from simulator.sim.model import CentreModel
+    from simulator.sim.reuse import DrawCache
 
 URGENT, NORMAL, LATE = 0, 1, 2  # simpy orders same-instant events by (priority, scheduling order)
 INF = math.inf
@@ -61,7 +62,7 @@ __all__ = ["ENGINES", "simulate"]
 
 def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
              engine: Literal["auto", "simpy", "fast"] = "auto",
-             trace: Trace | None = None, ordered: bool = True) -> SimulationResult:
+             trace: Trace | None = None, ordered: bool = True, reuse: DrawCache | None = None) -> SimulationResult:
     """Simulate one replication of ``model``.
 
     Parameters
@@ -80,6 +81,10 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
     ordered : bool
         Sort the call log by arrival (the default). ``False`` leaves the first attempts first and the repeat
         calls after them, for a caller that only sums over the log and can spare the sort.
+    reuse : DrawCache, optional
+        Take the draws from this cache, or draw them and keep them there, for runs of the same model and seed
+        at other staffings (:mod:`simulator.sim.reuse`): the same call log, without drawing again. Used by the
+        fast path only (the simpy engine, or a ``trace``, draws as usual).
 
     Returns
     -------
@@ -92,15 +97,21 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
                             value=engine)
     keep_freed_memory()  # months follow months: reuse their memory rather than page-fault it back
     timeline = Timeline(model)
-    streams = make_streams(seed)
-    draws = draw_roots(model, timeline, streams, trace)
-    plan = root_plan(model, draws)
-    pool = ChildPool(model, streams)
     if engine in ("auto", "fast"):
         from simulator.sim import fastpath  # compiled with numba: loaded only when it runs
 
         if engine == "fast" or fastpath.covers(model)[0]:
             engine = "fast"
+    if engine == "fast" and reuse is not None and trace is None:
+        kept = reuse.drawn(model, timeline, seed)
+        raw = fastpath.run(model, timeline, kept.draws, root_plan(model, kept.draws), kept.pool, kept.order)
+        result = build_result(model, timeline, kept.draws, kept.pool, raw, ordered=ordered, consume=False)
+        reuse.trim()  # after the run: its pool may have drawn more rows
+        return result
+    streams = make_streams(seed)
+    draws = draw_roots(model, timeline, streams, trace)
+    plan = root_plan(model, draws)
+    pool = ChildPool(model, streams)
     if engine == "fast":
         raw = fastpath.run(model, timeline, draws, plan, pool)
     else:

@@ -57,7 +57,7 @@ OK, POOL_EXHAUSTED, UNSTABLE = 0, 1, 2  # what the compiled loop reports
 POS, AGENTS, LOGINS, LOGOUTS, CHILDREN, ENTRIES, PENDING, DROPPED, STATUS, ROOT, WAITS = range(11)
 DEPARTED = 0
 
-__all__ = ["covers", "run"]
+__all__ = ["covers", "queue_order", "run"]
 
 
 def covers(model: CentreModel) -> tuple[bool, str]:
@@ -305,7 +305,7 @@ def _pass(order: np.ndarray, queued_at: np.ndarray, offered_at: np.ndarray, dead
 
 # -- the Python side -------------------------------------------------------------------------------------------
 
-def _queue_order(draws: RootDraws, queued_at: np.ndarray) -> np.ndarray:
+def queue_order(draws: RootDraws, queued_at: np.ndarray) -> np.ndarray:
     """First attempts that reach the queue, in FCFS order (ties: earlier trunk arrival first)."""
     idx = np.arange(len(draws)) if draws.ivr_code is None else np.flatnonzero(draws.ivr_code == TO_QUEUE)
     if draws.ivr_seconds is not None:
@@ -348,10 +348,13 @@ def _more_rows(rows: int) -> int:
     return rows + max(rows // 8, ChildPool.BLOCK)
 
 
-def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan, pool: ChildPool) -> RawRun:
-    """Simulate with the compiled single pass; see the module docstring."""
+def run(model: CentreModel, timeline: Timeline, draws: RootDraws, plan: RootPlan, pool: ChildPool,
+        order: np.ndarray | None = None) -> RawRun:
+    """Simulate with the compiled single pass; see the module docstring. ``order``: :func:`queue_order` of the
+    draws, if known already (it does not depend on the staffing)."""
     n = len(draws)
-    order = _queue_order(draws, plan.queued_at)
+    if order is None:
+        order = queue_order(draws, plan.queued_at)
     sets = [c for c in timeline.plan() if c.kind == SET]
     set_at = np.array([c.at for c in sets], dtype=float)
     set_target = np.array([c.target for c in sets], dtype=np.int64)

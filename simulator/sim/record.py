@@ -7,7 +7,7 @@ Everything else in the call log follows from the draws, vectorised, by the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,11 +68,15 @@ def _constant(values: np.ndarray) -> bool:
 
 
 def build_result(model: CentreModel, timeline: Timeline, draws: RootDraws, pool: ChildPool,
-                 raw: RawRun, *, ordered: bool = True) -> SimulationResult:
+                 raw: RawRun, *, ordered: bool = True, consume: bool = True) -> SimulationResult:
     """Assemble the call log (sorted by ``offered_at`` when ``ordered``) and the staffed time of one run.
 
-    The draws are consumed: their arrays become columns of the log (and are edited in place) to save memory.
+    With ``consume`` the draws' arrays become columns of the log (and are edited in place) to save memory;
+    without it (draws kept for another run, :mod:`simulator.sim.reuse`) the log gets its own copies.
     """
+    if not consume and not pool.count:  # only then would the log take the draws' own arrays
+        draws = replace(draws, **{f.name: getattr(draws, f.name).copy() for f in fields(draws)
+                                  if getattr(draws, f.name) is not None})
     n = len(draws)
     children = pool.count
     if children:

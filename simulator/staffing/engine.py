@@ -20,7 +20,8 @@
    Should the answer then fail, the search runs again from its own calibration (at most ``OUTER_SEARCHES``).
 
 Every staffing's months are simulated once and kept (common random numbers: the same month seeds at every
-staffing), so a staffing the search comes back to costs nothing, and the solves without each limit (what a limit
+staffing; a month met again at a new staffing reuses its draws, :mod:`simulator.sim.reuse`), so a staffing the
+search comes back to costs nothing, and the solves without each limit (what a limit
 costs) start from the quote's own calibration. A scenario that fixes its staffing (``staffing.agents`` or
 ``staffing.agents_per_interval``) is simulated as given and reported as meeting its criterion or not.
 """

@@ -116,7 +116,7 @@ def test_the_pool_is_drawn_to_what_the_month_uses() -> None:
         draws = draw_roots(model, timeline, streams)
         pool = ChildPool(model, streams)
         plan = root_plan(model, draws)
-        expected = fastpath._pool_rows(model, fastpath._queue_order(draws, plan.queued_at).size)
+        expected = fastpath._pool_rows(model, fastpath.queue_order(draws, plan.queued_at).size)
         fastpath.run(model, timeline, draws, plan, pool)
         drawn = sum(len(block) for block in pool.blocks["patience"])
         assert pool.count > ChildPool.BLOCK

@@ -103,11 +103,9 @@ def simulate(model: CentreModel, *, seed: int | np.random.SeedSequence = 0,
         if engine == "fast" or fastpath.covers(model)[0]:
             engine = "fast"
     if engine == "fast" and reuse is not None and trace is None:
-        kept = reuse.drawn(model, timeline, seed)
-        raw = fastpath.run(model, timeline, kept.draws, root_plan(model, kept.draws), kept.pool, kept.order)
-        result = build_result(model, timeline, kept.draws, kept.pool, raw, ordered=ordered, consume=False)
-        reuse.trim()  # after the run: its pool may have drawn more rows
-        return result
+        with reuse.taken(model, timeline, seed) as kept:
+            raw = fastpath.run(model, timeline, kept.draws, root_plan(model, kept.draws), kept.pool, kept.order)
+            return build_result(model, timeline, kept.draws, kept.pool, raw, ordered=ordered, consume=False)
     streams = make_streams(seed)
     draws = draw_roots(model, timeline, streams, trace)
     plan = root_plan(model, draws)

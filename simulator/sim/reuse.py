@@ -13,11 +13,17 @@ The cache holds at most ``budget`` bytes. The months a search simulates first ar
 2 again), so when the cache is full the entry with the latest month goes first, and between equal months the one
 used least recently (another model's, once the search has moved on); an entry larger than the budget on its own
 is not kept. A month is the last entry of its seed's spawn key (``SeedSequence(seed).spawn(n)[k]``: month k).
+
+Each process has its own cache (:data:`simulator.risk.reduction.MONTH_DRAWS`); threads of one process (a Dask
+worker's) share it, one run per entry at a time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,6 +46,7 @@ class Drawn:
     draws: RootDraws
     order: np.ndarray  # the first attempts that reach the queue, in FCFS order
     pool: ChildPool
+    busy: threading.Lock = field(default_factory=threading.Lock)  # held by the run using them
 
     @property
     def nbytes(self) -> int:
@@ -78,6 +85,7 @@ class DrawCache:
         self._entries: dict[tuple[Any, Any], Drawn] = {}
         self._used: dict[tuple[Any, Any], int] = {}  # when each entry was last used (a count of look-ups)
         self._clock = 0
+        self._lock = threading.Lock()  # Dask workers run tasks on threads
         self.hits = 0
         self.misses = 0
 
@@ -89,40 +97,61 @@ class DrawCache:
         return sum(entry.nbytes for entry in self._entries.values())
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._used.clear()
+        with self._lock:
+            self._entries.clear()
+            self._used.clear()
 
-    def drawn(self, model: CentreModel, timeline: Timeline, seed: int | np.random.SeedSequence) -> Drawn:
-        """The draws of ``model`` under ``seed``: kept ones, or drawn now (and kept until :meth:`trim` says
-        otherwise). The pool's count of rows handed out starts at 0; the caller must not write into the arrays.
-        """
-        from simulator.sim.draws import root_plan
-        from simulator.sim.fastpath import queue_order
-
+    @contextmanager
+    def taken(self, model: CentreModel, timeline: Timeline, seed: int | np.random.SeedSequence) -> Iterator[Drawn]:
+        """The draws of ``model`` under ``seed`` for one run: kept ones, or drawn now and kept. The pool's count of
+        rows handed out starts at 0; the run must not write into the arrays. Thread-safe: while one run has an
+        entry, another that asks for the same draws gets its own, not kept (a run's pool may draw more rows)."""
         key = (model_key(model), seed_key(seed))
-        entry = self._entries.get(key)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.busy.acquire(blocking=False):
+                self.hits += 1
+                self._touch(key)
+            else:
+                entry = None
+                self.misses += 1
         if entry is None:
-            self.misses += 1
-            streams = make_streams(seed)
-            draws = draw_roots(model, timeline, streams)
-            entry = Drawn(draws, queue_order(draws, root_plan(model, draws).queued_at), ChildPool(model, streams))
-            self._entries[key] = entry
-        else:
-            self.hits += 1
+            entry = _draw(model, timeline, seed)
+            entry.busy.acquire()
+            with self._lock:
+                if key not in self._entries:  # (another thread may have kept its own meanwhile)
+                    self._entries[key] = entry
+                    self._touch(key)
+        entry.pool.count = 0
+        try:
+            yield entry
+        finally:
+            entry.busy.release()
+            self.trim()  # after the run: its pool may have drawn more rows
+
+    def _touch(self, key: tuple[Any, Any]) -> None:
         self._clock += 1
         self._used[key] = self._clock
-        entry.pool.count = 0
-        return entry
 
     def trim(self) -> None:
         """Evict entries until the cache fits its budget: the latest month first, the least recently used
-        between equal months. Call after a run, once its pool has drawn what it needed."""
-        sizes = {key: entry.nbytes for key, entry in self._entries.items()}
-        total = sum(sizes.values())
-        while total > self.budget:
-            victim = max(self._entries, key=lambda k: (_month(k[1]), -self._used[k]))
-            total -= sizes[victim]
-            del self._entries[victim], self._used[victim]
+        between equal months."""
+        with self._lock:
+            sizes = {key: entry.nbytes for key, entry in self._entries.items()}
+            total = sum(sizes.values())
+            while total > self.budget:
+                victim = max(self._entries, key=lambda k: (_month(k[1]), -self._used[k]))
+                total -= sizes[victim]
+                del self._entries[victim], self._used[victim]
+
+
+def _draw(model: CentreModel, timeline: Timeline, seed: int | np.random.SeedSequence) -> Drawn:
+    from simulator.sim.draws import root_plan
+    from simulator.sim.fastpath import queue_order
+
+    streams = make_streams(seed)
+    draws = draw_roots(model, timeline, streams)
+    return Drawn(draws, queue_order(draws, root_plan(model, draws).queued_at), ChildPool(model, streams))
 
 
 def _month(seed: tuple[Any, ...]) -> int:

@@ -141,3 +141,21 @@ def _size(model: CentreModel, seed: np.random.SeedSequence) -> int:
     probe = DrawCache()
     simulate(model, seed=seed, reuse=probe)
     return probe.nbytes
+
+
+def test_threads_sharing_a_cache_get_the_logs_of_fresh_runs() -> None:
+    """Dask workers run tasks on threads, and the compiled pass releases the interpreter lock: runs of the same
+    months on one cache at once must neither share an entry (a run's pool may draw more rows) nor mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = MODELS["repeats and redials"]
+    seeds = np.random.SeedSequence(9).spawn(2)
+    jobs = [(scale, seed) for _ in range(6) for scale in (0.5, 1.0, 1.5) for seed in seeds]
+    expected = {(scale, k): simulate(staffed(base, scale), seed=seed)
+                for scale in (0.5, 1.0, 1.5) for k, seed in enumerate(seeds)}
+    cache = DrawCache()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda job: simulate(staffed(base, job[0]), seed=job[1], reuse=cache), jobs))
+    for (scale, seed), result in zip(jobs, results, strict=True):
+        assert_same(result, expected[scale, seeds.index(seed)])
+    assert cache.hits > 0 and len(cache) == 2

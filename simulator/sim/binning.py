@@ -3,20 +3,20 @@ instant.
 
 A month's edges (a few hundred to a few thousand: days × intervals) are nearly evenly spaced, so a lookup table
 on an even grid over them lands each instant on or next to its edge, and a few comparisons finish the job. The
-answer is exactly ``np.searchsorted(edges, times, side)`` (NaN after every edge, as numpy sorts it), which the
-tests check on random and adversarial instants; numpy's binary search costs about ten comparisons per instant
-and was the largest single cost of summing a month's call log.
+searches (:func:`count_edges`, :func:`count_edges_below`) are inlined into the compiled loops that need them (the
+tally, :func:`day_and_interval`); each answers exactly as ``np.searchsorted(edges, t, side)`` (NaN after every
+edge, as numpy sorts it), which the tests check on random and adversarial instants. numpy's binary search costs
+about ten comparisons per instant and was the largest single cost of summing a month's call log.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 from numba import njit
 
-__all__ = ["count_edges", "count_edges_below", "day_and_interval", "edge_index", "lookup_table"]
+__all__ = ["count_edges", "count_edges_below", "day_and_interval", "lookup_table"]
 
 _CELLS_PER_EDGE = 4  # lookup cells per edge: most instants then need no correction step
 
@@ -33,15 +33,6 @@ def lookup_table(edges: np.ndarray) -> tuple[np.ndarray, float, float]:
     width = (edges[-1] - edges[0]) / cells
     table = np.searchsorted(edges, edges[0] + width * np.arange(cells), side="right").astype(np.int64)
     return table, float(edges[0]), 1.0 / width
-
-
-def edge_index(edges: np.ndarray, times: np.ndarray, side: Literal["left", "right"] = "right") -> np.ndarray:
-    """``np.searchsorted(edges, times, side)`` for sorted, finite ``edges`` (int64, the shape of ``times``)."""
-    edges = np.ascontiguousarray(edges, dtype=float)
-    times = np.asarray(times, dtype=float)
-    table, start, per_width = lookup_table(edges)
-    flat = np.ascontiguousarray(times).reshape(-1)
-    return _edge_index(edges, flat, side == "right", table, start, per_width).reshape(times.shape)
 
 
 def day_and_interval(starts: np.ndarray, times: np.ndarray, per_day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,17 +75,6 @@ def count_edges_below(edges: np.ndarray, t: float, lookup: np.ndarray, start: fl
     """``np.searchsorted(edges, t, side="left")``: the count of edges < t, which for finite edges is the count of
     edges <= the double just below t (all of them for NaN)."""
     return count_edges(edges, np.nextafter(t, -np.inf), lookup, start, per_width)
-
-
-@njit(cache=True, nogil=True)
-def _edge_index(edges: np.ndarray, times: np.ndarray, right: bool, lookup: np.ndarray, start: float,
-                per_width: float) -> np.ndarray:
-    out = np.empty(times.size, dtype=np.int64)
-    for i in range(times.size):
-        t = times[i]
-        out[i] = (count_edges(edges, t, lookup, start, per_width) if right
-                  else count_edges_below(edges, t, lookup, start, per_width))
-    return out
 
 
 @njit(cache=True, nogil=True)

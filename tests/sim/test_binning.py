@@ -1,11 +1,11 @@
-"""The compiled bin lookup is numpy's searchsorted, to the index."""
+"""The compiled bin searches are numpy's searchsorted, to the index."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simulator.sim.binning import day_and_interval, edge_index
+from simulator.sim.binning import count_edges, count_edges_below, day_and_interval, lookup_table
 
 
 def month_edges(days: int = 22, intervals: int = 24, day: float = 86400.0, open_: float = 28800.0,
@@ -13,27 +13,33 @@ def month_edges(days: int = 22, intervals: int = 24, day: float = 86400.0, open_
     return (np.arange(days)[:, None] * day + open_ + np.arange(intervals + 1)[None, :] * width).reshape(-1)
 
 
+EDGE_SETS = {
+    "month": month_edges(), "24h": month_edges(3, 96, width=900.0, open_=0.0),
+    "short month": month_edges(4, 24)[1:], "two": np.array([0.0, 1.0]),
+    "uneven": np.sort(np.random.default_rng(5).exponential(100.0, 300)),
+    "uneven, few": np.sort(np.random.default_rng(2).exponential(100.0, 50)),
+    "repeated": np.array([0.0, 0.0, 5.0, 5.0, 5.0, 9.0]), "one": np.array([1.5]), "one, later": np.array([3.0]),
+    "none": np.array([]), "one instant twice": np.array([2.0, 2.0]),
+}
+
+
 @pytest.mark.parametrize("side", ["left", "right"])
-@pytest.mark.parametrize("edges", [month_edges(), month_edges(3, 96, width=900.0, open_=0.0), np.array([0.0, 1.0]),
-                                   np.sort(np.random.default_rng(5).exponential(100.0, 300)),
-                                   np.array([0.0, 0.0, 5.0, 5.0, 5.0, 9.0])], ids=["month", "24h", "two",
-                                                                                  "uneven", "repeated"])
-def test_matches_searchsorted(edges, side):
+@pytest.mark.parametrize("edges", list(EDGE_SETS.values()), ids=list(EDGE_SETS))
+def test_the_searches_are_searchsorted(edges, side):
+    """count_edges and count_edges_below on their lookup table, at random instants around the edges, on, just
+    below and just above every edge, and at NaN, infinities and huge values."""
     rng = np.random.default_rng(1)
-    span = edges[-1] - edges[0]
+    lo, hi = (float(edges[0]), float(edges[-1])) if edges.size else (0.0, 1.0)
+    span = hi - lo
     times = np.concatenate([
-        rng.uniform(edges[0] - 0.1 * span, edges[-1] + 0.1 * span, 20_000),
+        rng.uniform(lo - 0.1 * span - 1, hi + 0.1 * span + 1, 20_000),
         edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),  # on and either side of every edge
-        [np.nan, np.inf, -np.inf, edges[0] - 1e300 if span else -1.0]])
+        [np.nan, np.inf, -np.inf, lo - 1e300, 1e300, -1.0, 1.0, 2.0, -3.0]])
     rng.shuffle(times)
-    assert np.array_equal(edge_index(edges, times, side), np.searchsorted(edges, times, side=side))
-
-
-def test_keeps_the_shape_and_handles_tiny_edge_sets():
-    times = np.array([[1.0, 2.0], [np.nan, -3.0]])
-    for edges in (np.array([1.5]), np.array([]), np.array([2.0, 2.0])):
-        assert np.array_equal(edge_index(edges, times), np.searchsorted(edges, times, side="right"))
-    assert edge_index(month_edges(), times).shape == (2, 2)
+    table, origin, per_width = lookup_table(edges)
+    search = count_edges if side == "right" else count_edges_below
+    found = np.array([search(edges, t, table, origin, per_width) for t in times])
+    assert np.array_equal(found, np.searchsorted(edges, times, side=side))
 
 
 def _numpy_day_and_interval(starts: np.ndarray, times: np.ndarray, per_day: int) -> tuple[np.ndarray, np.ndarray]:

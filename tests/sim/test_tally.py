@@ -265,24 +265,6 @@ def test_round_and_maximum_are_numpys_to_the_bit() -> None:
     assert same_bits(np.array([tally._at_least(v, 7.5) for v in x]), np.maximum(x, 7.5))
 
 
-def test_cell_lookup_is_searchsorted_right() -> None:
-    from simulator.sim.binning import count_edges, lookup_table
-
-    rng = np.random.default_rng(2)
-    month = (np.arange(4)[:, None] * 86400.0 + 28800.0 + np.arange(25)[None, :] * 1800.0).ravel()[1:]
-    edge_sets = [month, np.array([0.0, 0.0, 5.0, 5.0, 5.0, 9.0]), np.array([3.0]), np.array([]), np.array([2.0, 2.0]),
-                 np.sort(rng.exponential(100.0, 50))]
-    for edges in edge_sets:
-        span = float(edges[-1] - edges[0]) if edges.size else 1.0
-        lo, hi = (float(edges[0]), float(edges[-1])) if edges.size else (0.0, 1.0)
-        times = np.concatenate([rng.uniform(lo - 0.1 * span - 1, hi + 0.1 * span + 1, 3000), edges,
-                                np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),
-                                [np.nan, np.inf, -np.inf, -1e300, 1e300]])
-        table, origin, per_width = lookup_table(edges)
-        found = np.array([count_edges(edges, t, table, origin, per_width) for t in times])
-        assert np.array_equal(found, np.searchsorted(edges, times, side="right")), edges
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Simulated logs
 # ---------------------------------------------------------------------------------------------------------

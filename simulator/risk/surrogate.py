@@ -136,9 +136,7 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
     day_rows: list[np.ndarray] = []
     cell_rows: list[np.ndarray] = []
     days, n_int = layout.days, layout.intervals
-    step = max(1, _CHUNK_CELLS // (days * n_int))
-    for start, rolled in zip(range(0, months, step), rolled_chunks, strict=True):
-        sl = slice(start, min(months, start + step))
+    for rolled in rolled_chunks:  # chunks of months (_analytic_months)
         month_rows.append(calibration.month.apply(rolled["month"], rng))
         if layout.kind == "interval":
             positions = np.broadcast_to(np.arange(n_int), (days, n_int)).reshape(-1)
@@ -153,8 +151,8 @@ def surrogate_months(scenario: Scenario, agents: Any, calibration: Calibration, 
             day_rows.append(calibration.day.apply(rolled["day_service_level"][..., None], rng)[..., 0])
         if calibration.cell is not None:
             positions = np.arange(n_int)
-            cell_rows.append(calibration.cell.apply(rolled["cell_service_level"][..., None], rng,
-                                                    positions)[..., 0].reshape(len(v[sl]), -1))
+            cells = rolled["cell_service_level"]
+            cell_rows.append(calibration.cell.apply(cells[..., None], rng, positions)[..., 0].reshape(len(cells), -1))
     monthly = np.concatenate(month_rows)
     period = {name: np.concatenate(rows) for name, rows in period_rows.items()}
     outcomes = month_outcomes(period, np.concatenate(day_rows) if day_rows else None,

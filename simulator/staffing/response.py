@@ -196,8 +196,7 @@ def occupancy_staffing(scenario: Scenario, calls: np.ndarray, cap: float, *, met
     def ok(a: np.ndarray, s: np.ndarray) -> np.ndarray:
         abandon = (np.zeros(a.size) if patience is None
                    else _erlang_a(scenario, a, s, ["abandon_probability"])["abandon_probability"])
-        with np.errstate(invalid="ignore"):
-            return _occupancy(a, s, abandon) <= cap + 1e-12
+        return _occupancy(a, s, abandon) <= cap + 1e-12  # (NaN, no agents: fails)
 
     # Invariant: ``low`` fails (or lies below the table), ``high`` meets the cap; at load ÷ cap agents even
     # an answered load equal to the whole load keeps the occupancy within the cap.
